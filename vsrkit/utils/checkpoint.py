@@ -1,0 +1,77 @@
+"""Weights-only checkpoint loading with a short allow-list, wired into mmengine.
+
+torch >= 2.6 loads with ``weights_only=True``; mmengine 0.10.7's resume files
+carry its ``HistoryBuffer`` (numpy arrays inside) in the message hub, which
+that refuses. We allow exactly those globals and nothing else: a checkpoint
+with any other pickled object (a callable, a custom class) is refused with a
+:class:`CheckpointError` naming the file and the offending global. There is
+no fallback to ``weights_only=False``.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import re
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is missing, unreadable, or holds non-allow-listed objects."""
+
+
+def _numpy_globals() -> list:
+    names = [np.ndarray, np.dtype]
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    names += [_reconstruct, scalar]
+    # dtype classes (numpy >= 1.25 pickles dtypes by their class, e.g. Float64DType).
+    names += [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')]
+    return names
+
+
+SAFE_GLOBALS = [HistoryBuffer, *_numpy_globals()]
+
+
+def load_checkpoint_file(path: str, map_location='cpu') -> dict:
+    """Load a checkpoint with ``weights_only=True`` and the allow-list above."""
+    if not os.path.isfile(path):
+        raise CheckpointError(f'{path}: checkpoint file not found')
+    try:
+        with torch.serialization.safe_globals(SAFE_GLOBALS):
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        found = re.search(r'(Unsupported (global|operand)|unsupported GLOBAL)[^\n]*', str(err))
+        culprit = found.group(0) if found else str(err).strip().splitlines()[-1]
+        raise CheckpointError(f'{path}: refused to load, it holds objects outside the weights-only '
+                              f'allow-list ({culprit})') from None
+    except (RuntimeError, EOFError, OSError) as err:
+        raise CheckpointError(f'{path}: not a readable checkpoint ({str(err).splitlines()[0]})') from None
+
+
+def _load_from_local(filename, map_location):
+    return load_checkpoint_file(os.path.expanduser(filename), map_location)
+
+
+def _history_buffer_state(self) -> dict:
+    # mmengine pickles the class-level statistics table (bound methods, via
+    # ``getattr``) into every buffer; allowing ``getattr`` would open the door to
+    # arbitrary calls, so we store only the data. __setstate__ rebuilds the table.
+    return {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
+
+
+_installed = False
+
+
+def install_safe_loading() -> None:
+    """Route mmengine's local checkpoint loading (load_checkpoint, resume) through us."""
+    global _installed
+    if not _installed:
+        CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
+        HistoryBuffer.__getstate__ = _history_buffer_state
+        _installed = True
