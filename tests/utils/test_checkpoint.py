@@ -49,3 +49,24 @@ def test_truncated_and_missing_files_give_clear_errors(tmp_path):
         load_checkpoint_file(str(path))
     with pytest.raises(CheckpointError, match='not found'):
         load_checkpoint_file(str(tmp_path / 'nope.pth'))
+
+
+def test_mmengine_save_checkpoint_is_atomic(tmp_path, monkeypatch):
+    from mmengine.runner.checkpoint import save_checkpoint
+
+    path = tmp_path / 'epoch_1.pth'
+    save_checkpoint({'w': torch.ones(3)}, str(path))
+    assert load_checkpoint_file(str(path))['w'].sum() == 3
+
+    # A crash while writing the new bytes must leave the old checkpoint intact.
+    real_fsync = os.fsync
+
+    def crash(fd):
+        raise KeyboardInterrupt('killed mid-save')
+
+    monkeypatch.setattr(os, 'fsync', crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint({'w': torch.zeros(3)}, str(path))
+    monkeypatch.setattr(os, 'fsync', real_fsync)
+    assert load_checkpoint_file(str(path))['w'].sum() == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_1.pth']  # no temp left behind

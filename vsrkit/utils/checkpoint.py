@@ -1,4 +1,4 @@
-"""Weights-only checkpoint loading with a short allow-list, wired into mmengine.
+"""Safe checkpoints: weights-only loading with a short allow-list, atomic saving.
 
 torch >= 2.6 loads with ``weights_only=True``; mmengine 0.10.7's resume files
 carry its ``HistoryBuffer`` (numpy arrays inside) in the message hub, which
@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 import torch
+from mmengine.fileio.backends.local_backend import LocalBackend
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -65,6 +66,35 @@ def _history_buffer_state(self) -> dict:
     return {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
 
 
+def atomic_write_bytes(data: bytes, path: str) -> None:
+    """Write ``data`` to ``path`` via a temporary file, fsync and rename.
+
+    A process killed mid-write leaves the previous file (or none) under
+    ``path``, never a truncated one.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(path) or '.'
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f'.{os.path.basename(path)}.tmp-{os.getpid()}')
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _atomic_put(self, obj: bytes, filepath) -> None:
+    atomic_write_bytes(obj, filepath)
+
+
+def _atomic_put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
+    atomic_write_bytes(obj.encode(encoding), filepath)
+
+
 _installed = False
 
 
@@ -74,4 +104,8 @@ def install_safe_loading() -> None:
     if not _installed:
         CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
         HistoryBuffer.__getstate__ = _history_buffer_state
+        # mmengine's save_checkpoint writes through LocalBackend.put with a plain
+        # open('wb'): a kill mid-save would leave a truncated checkpoint.
+        LocalBackend.put = _atomic_put
+        LocalBackend.put_text = _atomic_put_text
         _installed = True
