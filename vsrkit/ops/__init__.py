@@ -1,6 +1,7 @@
 """Pure tensor/array functions: warping, colour conversion, MATLAB-compatible resize."""
 from .color import rgb_to_y, rgb_to_ycbcr, ycbcr_to_rgb
 from .warp import backward_warp, pixel_grid, spmc_output_size, spmc_warp
+from .upsample import bicubic_upsample
 
 __all__ = ['backward_warp', 'spmc_warp', 'spmc_output_size', 'pixel_grid',
            'rgb_to_y', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'imresize']
