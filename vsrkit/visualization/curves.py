@@ -1,0 +1,127 @@
+"""Training curves from a run's log: losses per stage and validation metrics, as one PNG.
+
+mmengine's LocalVisBackend writes ``<work_dir>/<timestamp>/vis_data/scalars.json``: one JSON
+object per line, training lines carrying ``iter`` and the losses, validation lines carrying the
+metrics (``PSNR``, ``SSIM``, ``EPE``) and ``step`` (the training iteration of the evaluation).
+The stage of each iteration comes from the text log ``<timestamp>/<timestamp>.log``, whose
+training lines read ``Iter(train) [ 40/900]  stage: fusion  ...`` (StageLogProcessor).
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+
+import matplotlib
+
+matplotlib.use('Agg')  # files only; never needs a display
+import matplotlib.pyplot as plt  # noqa: E402
+
+METRIC_KEYS = ('PSNR', 'SSIM', 'EPE')
+_STAGE_RE = re.compile(r'Iter\(train\)\s*\[\s*(\d+)\s*/\s*\d+\]\s+stage:\s*(\S+)')
+
+
+def find_scalars(path: str) -> str:
+    """The scalars.json of ``path``: the file itself, or the newest run under a work dir."""
+    if os.path.isfile(path):
+        return path
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f'{path}: no such log file or work dir')
+    found = sorted(glob.glob(os.path.join(path, '**', 'vis_data', 'scalars.json'), recursive=True),
+                   key=os.path.getmtime)
+    if not found:
+        raise FileNotFoundError(f'{path}: holds no */vis_data/scalars.json (was training run '
+                                'with a LocalVisBackend?)')
+    return found[-1]
+
+
+def load_scalars(path: str) -> tuple[dict[str, list], dict[str, list]]:
+    """Read a scalars.json into ``(train, val)``: each maps a key to [(iteration, value), ...]."""
+    train: dict[str, list] = {}
+    val: dict[str, list] = {}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                raise ValueError(f'{path}:{n}: not a JSON line') from None
+            if 'iter' in rec:
+                for k, v in rec.items():
+                    if k.startswith('loss') and isinstance(v, (int, float)):
+                        train.setdefault(k, []).append((rec['iter'], float(v)))
+            else:
+                step = rec.get('step')
+                for k, v in rec.items():
+                    if k.split('/')[-1] in METRIC_KEYS and isinstance(v, (int, float)):
+                        val.setdefault(k.split('/')[-1], []).append((step, float(v)))
+    if not train and not val:
+        raise ValueError(f'{path}: no losses or validation metrics found')
+    return train, val
+
+
+def load_stages(log_path: str) -> list[tuple[int, str]]:
+    """[(first logged iteration, stage name), ...] from a text log, in order of appearance."""
+    stages: list[tuple[int, str]] = []
+    with open(log_path, errors='replace') as f:
+        for line in f:
+            m = _STAGE_RE.search(line)
+            if m and (not stages or stages[-1][1] != m.group(2)):
+                stages.append((int(m.group(1)), m.group(2)))
+    return stages
+
+
+def _text_log_for(scalars_path: str) -> str | None:
+    run_dir = os.path.dirname(os.path.dirname(os.path.abspath(scalars_path)))
+    logs = glob.glob(os.path.join(run_dir, '*.log'))
+    return logs[0] if logs else None
+
+
+def plot_training_curves(path: str, out_png: str, title: str | None = None) -> dict:
+    """Plot losses (log scale, stages shaded) and validation metrics from a run into ``out_png``.
+
+    Args:
+        path: a work dir (its newest run is used) or a scalars.json.
+        out_png: the PNG to write (its folder must exist).
+        title: figure title; defaults to the run folder's name.
+
+    Returns:
+        dict(scalars=path used, stages=[(iter, name)], losses=[keys], metrics=[keys]).
+    """
+    scalars = find_scalars(path)
+    train, val = load_scalars(scalars)
+    log = _text_log_for(scalars)
+    stages = load_stages(log) if log else []
+    panels = int(bool(train)) + len(val)
+    fig, axes = plt.subplots(panels, 1, figsize=(7, 2.6 * panels), sharex=True, squeeze=False)
+    axes = list(axes[:, 0])
+    last_iter = max([it for pts in train.values() for it, _ in pts] +
+                    [it for pts in val.values() for it, _ in pts if it is not None] + [1])
+    for ax in axes:
+        for k, (begin, name) in enumerate(stages):
+            end = stages[k + 1][0] if k + 1 < len(stages) else last_iter
+            ax.axvspan(begin, end, color=f'C{k % 10}', alpha=0.08, lw=0)
+            if ax is axes[0]:
+                ax.text(begin, 1.0, f' {name}', transform=ax.get_xaxis_transform(), va='top',
+                        fontsize=8, color='0.3')
+    if train:
+        ax = axes.pop(0)
+        for k, pts in sorted(train.items()):
+            its, vals = zip(*pts)
+            ax.plot(its, vals, label=k, lw=1)
+        if all(v > 0 for pts in train.values() for _, v in pts):
+            ax.set_yscale('log')
+        ax.set_ylabel('training loss')
+        ax.legend(fontsize=8, loc='upper right')
+    for ax, (k, pts) in zip(axes, sorted(val.items())):
+        its, vals = zip(*[(it, v) for it, v in pts])
+        ax.plot(its, vals, 'o-', ms=3, lw=1, color='C3')
+        ax.set_ylabel(f'val {k}' + (' (dB)' if k == 'PSNR' else ''))
+    fig.axes[-1].set_xlabel('iteration')
+    fig.suptitle(title or os.path.basename(os.path.dirname(os.path.dirname(scalars))), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=110)
+    plt.close(fig)
+    return dict(scalars=scalars, stages=stages, losses=sorted(train), metrics=sorted(val))
