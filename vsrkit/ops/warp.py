@@ -59,6 +59,76 @@ def spmc_output_size(h: int, w: int, scale: float) -> tuple[int, int]:
     return int(round(h * scale)), int(round(w * scale))
 
 
+# Sign of d(weight)/d(target coordinate) for the four taps (left/right in x, top/bottom in y).
+_TAP_SIGN_X = (-1.0, 1.0, -1.0, 1.0)
+_TAP_SIGN_Y = (-1.0, -1.0, 1.0, 1.0)
+
+
+def _spmc_taps(flow: Tensor, scale: float, out_h: int, out_w: int):
+    """The four bilinear taps of every source pixel on the HR grid.
+
+    Returns ``index`` (N, 4, h*w) flat HR positions (0 where invalid), ``wx``,
+    ``wy`` (N, 4, h*w) the per-axis kernel values, and ``valid`` (N, 4, h*w).
+    """
+    n, _, h, w = flow.shape
+    xs, ys = pixel_grid(h, w, flow.device, flow.dtype)
+    tx = ((xs + flow[:, 0]) * scale).reshape(n, 1, h * w)  # target x on the HR grid
+    ty = ((ys + flow[:, 1]) * scale).reshape(n, 1, h * w)
+    x0 = torch.floor(tx)
+    y0 = torch.floor(ty)
+    fx = tx - x0  # weight of the right neighbour; the left one gets 1 - fx
+    fy = ty - y0
+    offset_x = x0.new_tensor((0.0, 1.0, 0.0, 1.0)).view(1, 4, 1)
+    offset_y = y0.new_tensor((0.0, 0.0, 1.0, 1.0)).view(1, 4, 1)
+    tap_x = (x0 + offset_x).long()
+    tap_y = (y0 + offset_y).long()
+    wx = torch.where(offset_x > 0, fx, 1 - fx)
+    wy = torch.where(offset_y > 0, fy, 1 - fy)
+    valid = (tap_x >= 0) & (tap_x < out_w) & (tap_y >= 0) & (tap_y < out_h)
+    index = torch.where(valid, tap_y * out_w + tap_x, torch.zeros_like(tap_x))
+    return index, wx, wy, valid
+
+
+class _SPMCSplat(torch.autograd.Function):
+    """Forward splat by one scatter-add; analytic backward by one gather.
+
+    Autograd through the scatter would keep the (N, C, 4, h*w) weighted values
+    and several index tensors alive; the analytic form keeps the taps only.
+    """
+
+    @staticmethod
+    def forward(ctx, img: Tensor, flow: Tensor, scale: float, out_h: int, out_w: int) -> Tensor:
+        n, c, h, w = img.shape
+        index, wx, wy, valid = _spmc_taps(flow, scale, out_h, out_w)
+        weight = (wx * wy * valid).to(img.dtype)  # (N, 4, hw)
+        values = (img.reshape(n, c, 1, h * w) * weight.unsqueeze(1)).reshape(n, c, 4 * h * w)
+        out = img.new_zeros(n, c, out_h * out_w)
+        out.scatter_add_(2, index.reshape(n, 1, 4 * h * w).expand(n, c, 4 * h * w), values)
+        ctx.save_for_backward(img, index, wx, wy, valid)
+        ctx.scale = scale
+        return out.view(n, c, out_h, out_w)
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):
+        img, index, wx, wy, valid = ctx.saved_tensors
+        n, c, h, w = img.shape
+        hw = h * w
+        g = grad_out.reshape(n, c, -1).gather(2, index.reshape(n, 1, 4 * hw).expand(n, c, 4 * hw))
+        g = g.view(n, c, 4, hw)  # dL/dJ at each tap
+        grad_img = grad_flow = None
+        if ctx.needs_input_grad[0]:
+            weight = (wx * wy * valid).to(img.dtype)
+            grad_img = (g * weight.unsqueeze(1)).sum(2).view(n, c, h, w)
+        if ctx.needs_input_grad[1]:
+            g_weight = (g * img.reshape(n, c, 1, hw)).sum(1) * valid  # dL/d(weight of tap k)
+            sign_x = wx.new_tensor(_TAP_SIGN_X).view(1, 4, 1)
+            sign_y = wx.new_tensor(_TAP_SIGN_Y).view(1, 4, 1)
+            grad_x = (g_weight * wy * sign_x).sum(1)
+            grad_y = (g_weight * wx * sign_y).sum(1)
+            grad_flow = torch.stack((grad_x, grad_y), 1).view(n, 2, h, w) * ctx.scale
+        return grad_img, grad_flow, None, None, None
+
+
 def spmc_warp(img: Tensor, flow: Tensor, scale: float, return_weights: bool = False):
     """Sub-pixel motion compensation: forward-warp and upscale in one splat.
 
@@ -82,36 +152,9 @@ def spmc_warp(img: Tensor, flow: Tensor, scale: float, return_weights: bool = Fa
     _check_pair(img, flow, 'spmc_warp')
     if scale <= 0:
         raise ValueError(f'spmc_warp: scale must be positive, got {scale}')
-    n, c, h, w = img.shape
-    out_h, out_w = spmc_output_size(h, w, scale)
-    xs, ys = pixel_grid(h, w, flow.device, flow.dtype)
-    tx = (xs + flow[:, 0]) * scale  # (N, h, w) target x on the HR grid
-    ty = (ys + flow[:, 1]) * scale
-    x0 = torch.floor(tx)
-    y0 = torch.floor(ty)
-    fx = tx - x0  # weight of the right neighbour; the left one gets 1 - fx
-    fy = ty - y0
-    x0 = x0.long()
-    y0 = y0.long()
-
-    # The four taps, stacked on a new leading axis: (4, N, h*w).
-    tap_x = torch.stack((x0, x0 + 1, x0, x0 + 1)).flatten(2)
-    tap_y = torch.stack((y0, y0, y0 + 1, y0 + 1)).flatten(2)
-    wx = torch.stack((1 - fx, fx, 1 - fx, fx)).flatten(2)
-    wy = torch.stack((1 - fy, 1 - fy, fy, fy)).flatten(2)
-    valid = (tap_x >= 0) & (tap_x < out_w) & (tap_y >= 0) & (tap_y < out_h)
-    weight = wx * wy * valid.to(wx.dtype)
-    index = torch.where(valid, tap_y * out_w + tap_x, torch.zeros_like(tap_x))
-
-    # Lay the taps side by side: (N, 4*h*w), so one scatter_add does the whole splat.
-    weight = weight.permute(1, 0, 2).reshape(n, 4 * h * w)
-    index = index.permute(1, 0, 2).reshape(n, 1, 4 * h * w)
-    values = img.reshape(n, c, 1, h * w).expand(n, c, 4, h * w).reshape(n, c, 4 * h * w)
-    values = values * weight.unsqueeze(1).to(img.dtype)
-    out = img.new_zeros(n, c, out_h * out_w)
-    out = out.scatter_add(2, index.expand(n, c, 4 * h * w), values)
-    out = out.view(n, c, out_h, out_w)
+    out_h, out_w = spmc_output_size(img.shape[2], img.shape[3], scale)
+    out = _SPMCSplat.apply(img, flow.to(img.dtype), float(scale), out_h, out_w)
     if not return_weights:
         return out
-    wmap = weight.new_zeros(n, 1, out_h * out_w).scatter_add(2, index, weight.unsqueeze(1))
-    return out, wmap.view(n, 1, out_h, out_w)
+    ones = img.new_ones(img.shape[0], 1, *img.shape[2:])
+    return out, _SPMCSplat.apply(ones, flow.to(img.dtype), float(scale), out_h, out_w)
