@@ -1,0 +1,172 @@
+"""tools/infer.py end to end: video/folder in and out, scale check, errors leave no output,
+and peak memory that does not grow with the clip length."""
+import os
+import resource
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+import infer  # noqa: E402  (tools/infer.py)
+
+from vsrkit.apis import FrameSink, FrameSource, init_model, super_resolve  # noqa: E402
+
+torch.set_num_threads(2)
+
+SPMC_RGB = ("model = dict(type='SPMCVSR', scale=2, num_frames=3, in_channels=3,\n"
+            "    motion=dict(type='VESPCNMotion', coarse_channels=(4, 4, 4, 4), "
+            "fine_channels=(4, 4, 4, 4)),\n"
+            "    compensation=dict(type='SPMC'),\n"
+            "    fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8, 8), "
+            "lstm_channels=8, dec_channels=(8, 8, 4)))\n")
+
+
+@pytest.fixture(scope='module')
+def clip(tmp_path_factory):
+    """6 real frames (32 x 40 crop of the bundled carphone clip) as a lossless .mkv."""
+    try:
+        from vsrkit.utils.demo_data import demo_video_path
+        src = demo_video_path('carphone_pristine.mp4')
+    except FileNotFoundError as err:
+        pytest.skip(str(err))
+    root = tmp_path_factory.mktemp('clip')
+    frames = [f[48:80, 64:104].copy() for f in FrameSource(src, max_frames=6)]
+    path = str(root / 'clip.mkv')
+    with FrameSink(path, fps=15) as sink:
+        for f in frames:
+            sink.write(f)
+    return path, frames
+
+
+@pytest.fixture(scope='module')
+def spmc(tmp_path_factory):
+    """Config + checkpoint of a tiny random RGB SPMCVSR x2 (output conv randomised)."""
+    root = tmp_path_factory.mktemp('model')
+    cfg = root / 'tiny_spmc.py'
+    cfg.write_text(SPMC_RGB)
+    torch.manual_seed(0)
+    model = init_model(str(cfg))
+    with torch.no_grad():
+        model.fusion.out.weight.normal_(0, 0.1)
+    ckpt = root / 'tiny.pth'
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    return str(cfg), str(ckpt)
+
+
+def _run(capsys, *argv):
+    code = infer.main([str(a) for a in argv] + ['--no-progress'])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_video_in_folder_and_video_out_match_the_api(clip, spmc, tmp_path, capsys):
+    path, frames = clip
+    cfg, ckpt = spmc
+    expected = super_resolve(init_model(cfg, ckpt), frames)
+    expected8 = np.clip(np.rint(expected * 255), 0, 255).astype(np.uint8)
+    code, out, err = _run(capsys, cfg, ckpt, path, tmp_path / 'frames')
+    assert code == 0, err
+    assert 'frames 40x32 -> 80x64 (x2)' in out
+    names = sorted(os.listdir(tmp_path / 'frames'))
+    assert names == [f'{i:08d}.png' for i in range(6)]
+    for name, ref in zip(names, expected8):
+        img = cv2.cvtColor(cv2.imread(str(tmp_path / 'frames' / name)), cv2.COLOR_BGR2RGB)
+        np.testing.assert_array_equal(img, ref)
+    code, out, err = _run(capsys, cfg, ckpt, path, tmp_path / 'sr.mkv', '--max-frames', 4)
+    assert code == 0, err
+    src = FrameSource(str(tmp_path / 'sr.mkv'))
+    assert src.fps == 15 and len(list(src)) == 4
+    for got, ref in zip(src, expected8):
+        np.testing.assert_array_equal(got, ref)
+    assert sorted(os.listdir(tmp_path)) == ['frames', 'sr.mkv']  # no temp files left
+
+
+def test_scale_check_reports_psnr(clip, tmp_path, capsys):
+    path, frames = clip
+    cfg = tmp_path / 'bic.py'
+    cfg.write_text("model = dict(type='BicubicVSR', scale=2, in_channels=1)\n")
+    code, out, err = _run(capsys, cfg, 'none', path, tmp_path / 'out', '--scale-check')
+    assert code == 0, err
+    assert 'frames 20x16 -> 40x32 (x2)' in out
+    line = [ln for ln in out.splitlines() if ln.startswith('scale check')][0]
+    sr_db, bic_db = [float(t) for t in line.replace(' dB', '').split()[-4::3]]
+    assert sr_db == pytest.approx(bic_db, abs=0.01)  # BicubicVSR is the bicubic baseline
+    assert 20 < sr_db < 45
+
+
+def test_errors_are_one_line_and_leave_no_output(clip, spmc, tmp_path, capsys):
+    path, _ = clip
+    cfg, ckpt = spmc
+    out_video = tmp_path / 'out.mp4'
+
+    bad_video = tmp_path / 'bad.mp4'
+    bad_video.write_bytes(os.urandom(2000))
+    code, _, err = _run(capsys, cfg, ckpt, bad_video, out_video)
+    assert code == 2 and 'bad.mp4' in err and len(err.strip().splitlines()) == 1
+
+    (tmp_path / 'empty').mkdir()
+    code, _, err = _run(capsys, cfg, ckpt, tmp_path / 'empty', out_video)
+    assert code == 2 and 'empty: folder holds no frames' in err
+
+    wrong = tmp_path / 'wrong.pth'
+    state = torch.load(ckpt, weights_only=True)['state_dict']
+    state['motion.extra'] = state.pop('motion.fine.8.bias')
+    torch.save({'state_dict': state}, wrong)
+    code, _, err = _run(capsys, cfg, wrong, path, out_video)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "missing keys [motion.fine.8.bias]; unexpected keys [motion.extra]" in err
+
+    code, _, err = _run(capsys, cfg, ckpt, path, out_video, '--scale', 4)
+    assert code == 2 and 'upscales x2 only' in err
+
+    # a failure in the middle of the stream (frame 3 has another size) removes the partial file
+    folder = tmp_path / 'mixed'
+    folder.mkdir()
+    for i in range(5):
+        size = (16, 20) if i != 3 else (16, 24)
+        cv2.imwrite(str(folder / f'{i}.png'), np.full(size + (3,), 100, np.uint8))
+    code, _, err = _run(capsys, cfg, ckpt, folder, out_video)
+    assert code == 2 and 'frame 3 is 24x16' in err
+    assert sorted(os.listdir(tmp_path)) == ['bad.mp4', 'empty', 'mixed', 'wrong.pth']
+
+
+MEASURE = r'''
+import resource, subprocess, sys
+proc = subprocess.run([sys.executable] + sys.argv[1:], capture_output=True, text=True)
+if proc.returncode:
+    sys.exit(proc.stderr)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # KiB on Linux
+'''
+
+
+def _synthetic_video(path, n, size=64):
+    """A moving gradient pattern, lossless, ``n`` frames."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    with FrameSink(str(path), fps=25) as sink:
+        for t in range(n):
+            sink.write(np.stack([(xx * 4 + t) % 256, (yy * 4 + 2 * t) % 256,
+                                 (xx + yy + 3 * t) % 256], -1).astype(np.uint8))
+
+
+def test_peak_memory_does_not_grow_with_length(tmp_path):
+    cfg = tmp_path / 'bic.py'
+    cfg.write_text("model = dict(type='BicubicVSR', scale=4, num_frames=3, in_channels=1)\n")
+    peaks = {}
+    for n in (50, 500):
+        video = tmp_path / f'in{n}.mkv'
+        _synthetic_video(video, n)
+        cmd = [sys.executable, '-c', MEASURE, os.path.join(ROOT, 'tools', 'infer.py'), str(cfg),
+               'none', str(video), str(tmp_path / f'out{n}.mkv'), '--no-progress', '--threads', '1']
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        peaks[n] = int(proc.stdout.strip()) * 1024
+        assert len(list(FrameSource(str(tmp_path / f'out{n}.mkv')))) == n
+    frame_bytes = 256 * 256 * 3 * 4  # one float32 output frame
+    growth = peaks[500] - peaks[50]
+    print(f'peak RSS 50 frames {peaks[50] / 2**20:.1f} MiB, 500 frames {peaks[500] / 2**20:.1f} MiB')
+    assert growth < 3 * frame_bytes, f'peak RSS grew by {growth / 2**20:.1f} MiB'
