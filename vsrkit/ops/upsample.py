@@ -11,12 +11,14 @@ For an integer scale ``s`` the output pixel ``j`` samples the input at
 ``u = (j + 0.5) / s - 0.5``. Writing ``j = s*k + r`` gives ``u = k + d_r`` with a
 phase offset ``d_r = (r + 0.5) / s - 0.5`` that depends only on ``r``, so every
 output phase is a fixed 5-tap filter over input pixels ``k-2 .. k+2`` (the cubic
-has support (-2, 2); one of the five taps is always 0). The upsample is then a
-gather-pad, five shifted views, one small matmul per axis, and an interleave.
+has support (-2, 2); one of the five taps is always 0). Per axis the upsample is
+then a mirrored gather-pad, one conv1d with ``s`` output channels (one per
+phase) and an interleave of the phases.
 """
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 _TAPS = 5  # input pixels k-2 .. k+2
@@ -57,9 +59,9 @@ def _upsample_last_axis(x: Tensor, weights: Tensor) -> Tensor:
     n = x.shape[-1]
     s = weights.shape[0]
     xp = x.index_select(-1, _mirror_index(n, 2, x.device))  # (..., n+4)
-    windows = xp.unfold(-1, _TAPS, 1)  # (..., n, 5): input pixels k-2..k+2 for each k
-    out = windows @ weights.t()  # (..., n, s): phase r of output pixel s*k+r
-    return out.reshape(*x.shape[:-1], n * s)
+    # One 5-tap conv per output phase: out[:, r, k] filters input pixels k-2..k+2.
+    out = F.conv1d(xp.reshape(-1, 1, n + 4), weights.unsqueeze(1))  # (M, s, n)
+    return out.transpose(1, 2).reshape(*x.shape[:-1], n * s)  # interleave: pixel s*k+r
 
 
 def bicubic_upsample(x: Tensor, scale: int) -> Tensor:
