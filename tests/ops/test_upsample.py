@@ -104,3 +104,12 @@ def test_scale_one_and_bad_input():
         bicubic_upsample(torch.rand(4, 4), 2)
     with pytest.raises(ValueError, match='float'):
         bicubic_upsample(torch.ones(1, 1, 2, 2, dtype=torch.uint8), 2)
+
+
+def test_agrees_with_numpy_imresize():
+    # Two independent MATLAB ports in this package must agree (imresize: numpy, dense weights).
+    from vsrkit.ops.imresize import imresize
+    img = np.random.default_rng(7).random((9, 11, 3))
+    ref = imresize(img, 4)
+    got = bicubic_upsample(torch.from_numpy(img).permute(2, 0, 1)[None], 4)[0].permute(1, 2, 0)
+    np.testing.assert_allclose(got.numpy(), ref, atol=1e-12)
