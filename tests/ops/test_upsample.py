@@ -9,6 +9,15 @@ import torch.nn.functional as F
 from vsrkit.ops import bicubic_upsample
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # tiny tensors: intra-op threads only spin against other test runs on the shared cores
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _matlab_cubic(x: float) -> float:
     ax = abs(x)
     if ax <= 1:
