@@ -61,4 +61,4 @@ def test_receptive_margin_matches_architecture():
     # a single 9x9 conv: 4 pixels; wider than the first probe size forces growth
     conv = nn.Conv2d(3, 4, 41, padding=20)
     fn = lambda x: F.pixel_shuffle(conv(x.flatten(1, 2)), 2)  # noqa: E731
-    assert receptive_margin(fn, 3, 1, 2, size=32) == 20
+    assert receptive_margin(fn, 3, 1, 2, size=16) == 20

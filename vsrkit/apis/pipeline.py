@@ -24,9 +24,11 @@ def degrade_bicubic(frame: np.ndarray, scale: int) -> np.ndarray:
     H and W must be multiples of ``scale`` (crop first). The result is rounded to 8 bit, as the
     LR frames of the training LMDBs are stored.
     """
-    from vsrkit.ops import imresize  # MATLAB-compatible resize (antialiased when shrinking)
-    lr = imresize(frame.astype(np.float64) / 255.0, 1.0 / scale)
-    return np.clip(np.rint(lr * 255.0), 0, 255).astype(np.uint8)
+    from vsrkit.ops.imresize import imresize  # MATLAB-compatible, antialiased when shrinking
+    h, w = frame.shape[:2]
+    if h % scale or w % scale:
+        raise ValueError(f'degrade_bicubic: {w}x{h} is not a multiple of the scale x{scale}')
+    return imresize(frame, output_shape=(h // scale, w // scale))  # uint8 in, rounded uint8 out
 
 
 def _chw(frame: np.ndarray) -> torch.Tensor:

@@ -1,0 +1,80 @@
+"""All pictures of one sample: estimated flows, SPMC sparse/weight maps, comparison panel.
+
+Used by :class:`vsrkit.engine.hooks.visualization_hook.VSRVisualizationHook` at validation time
+and by ``tools/visualize.py sample``.
+"""
+from __future__ import annotations
+
+import os
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from vsrkit.ops import spmc_warp
+
+from .flow import flow_image
+from .images import add_caption, comparison_panel, hstack, spmc_maps_panel, to_uint8
+
+
+@torch.no_grad()
+def render_sample(model: nn.Module, inputs: torch.Tensor, gt: torch.Tensor | None = None,
+                  crop: tuple[int, int, int, int] | None = None, crop_size: int = 96,
+                  max_flow: float | None = None, sr_label: str | None = None) -> dict:
+    """Run ``model`` on one window and draw what it did.
+
+    Args:
+        model: a vsrkit restorer (``scale``, ``num_frames``, ``pixel_shift``; ``forward_flows``
+            if it estimates motion).
+        inputs: (T, C, h, w) LR window in [0, 1] (a dataset item's ``inputs``).
+        gt: (C, s*h, s*w) ground truth in [0, 1], or None.
+        crop, crop_size: panel crop (see :func:`comparison_panel`).
+        max_flow: flow magnitude drawn saturated (None: the largest in the window).
+        sr_label: caption of the model's output (default: the model class without 'VSR').
+
+    Returns:
+        dict of (H, W, 3) uint8 RGB images: ``flow`` (each neighbour's flow to the centre,
+        colour-wheel coded) and ``spmc`` (sparse map + splat weights of the frame before the
+        centre) when the model estimates flow; ``panel`` (LR / bicubic / SR / GT crops with
+        PSNR) when ``gt`` is given, else ``sr``; plus ``scores`` (dict of PSNRs, if gt).
+    """
+    s, t = int(model.scale), inputs.shape[0]
+    k = t // 2
+    device = next((p.device for p in model.parameters()), torch.device('cpu'))
+    lr = inputs.detach().to(device=device, dtype=torch.float32)
+    x = lr[None] + model.pixel_shift
+    sr = (model(x, mode='tensor')[0] - model.pixel_shift).clamp(0, 1).cpu()
+    out: dict = {}
+    if hasattr(model, 'forward_flows') and t > 1:
+        flows = model.forward_flows(x)[0].float()  # (T, 2, h, w), zero at the centre
+        others = [i for i in range(t) if i != k]
+        mag = flows[others].norm(dim=1).max().item()
+        vmax = max_flow if max_flow is not None else max(mag, 1e-3)
+        out['flow'] = hstack([add_caption(flow_image(flows[i], max_flow=vmax),
+                                          f'flow {i - k:+d} -> 0 (max {vmax:.2f} px)')
+                              for i in others])
+        i = k - 1
+        sparse, weights = spmc_warp(lr[i:i + 1], flows[i:i + 1], s, return_weights=True)
+        out['spmc'] = spmc_maps_panel(sparse[0].cpu(), weights[0].cpu(),
+                                      (f'SPMC frame {i - k:+d} (sparse)', 'splat weights'))
+    if gt is not None:
+        label = sr_label or type(model).__name__.replace('VSR', '') or 'SR'
+        out['panel'], out['scores'] = comparison_panel(lr[k].cpu(), sr, gt.detach().cpu().float(),
+                                                       s, crop=crop, crop_size=crop_size,
+                                                       sr_label=label)
+    else:
+        out['sr'] = to_uint8(sr)
+    return out
+
+
+def save_images(images: dict, out_dir: str, prefix: str = '') -> list[str]:
+    """Write the uint8 RGB images of :func:`render_sample` as PNGs; returns the paths."""
+    paths = []
+    for name, img in images.items():
+        if isinstance(img, np.ndarray):
+            path = os.path.join(out_dir, f'{prefix}{name}.png')
+            if not cv2.imwrite(path, cv2.cvtColor(img, cv2.COLOR_RGB2BGR)):
+                raise OSError(f'{path}: could not write image')
+            paths.append(path)
+    return paths
