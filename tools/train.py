@@ -11,6 +11,9 @@ import vsrkit  # noqa: F401  (first: installs the weights-only checkpoint loadin
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
+from vsrkit.datasets.errors import DataError
+from vsrkit.engine.config_check import check_config
+from vsrkit.engine.nonfinite import NonFiniteLossError
 from vsrkit.engine.runner_utils import load_config
 from vsrkit.registry import ConfigError
 from vsrkit.utils.checkpoint import CheckpointError
@@ -34,16 +37,27 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+        check_config(cfg)  # pre-flight: bad types/arguments, data vs model, stage modules
         if args.resume == 'auto':
             cfg.resume, cfg.load_from = True, None
         elif args.resume is not None:
             cfg.resume, cfg.load_from = True, args.resume
         runner = Runner.from_cfg(cfg)
         runner.train()
-    except (ConfigError, CheckpointError) as err:
-        print(f'train.py: error: {err}', file=sys.stderr)
-        return 2
+    except (ConfigError, CheckpointError, DataError, NonFiniteLossError) as err:
+        print(f'train.py: error: {_last_line(err)}', file=sys.stderr)
+        return 1 if isinstance(err, NonFiniteLossError) else 2
     return 0
+
+
+def _last_line(err: Exception) -> str:
+    # An error raised in a DataLoader worker comes back with the worker's traceback in its
+    # message; its last line is the original one-line message.
+    lines = [ln for ln in str(err).splitlines() if ln.strip()]
+    if len(lines) <= 1:
+        return str(err)
+    head, sep, rest = lines[-1].partition(': ')  # 'vsrkit.datasets.errors.DataError: <message>'
+    return rest if sep and head.endswith(type(err).__name__) else lines[-1]
 
 
 if __name__ == '__main__':
