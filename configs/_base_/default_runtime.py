@@ -20,6 +20,11 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=5000, by_epoch=False, max_keep_ckpts=3,
                     save_best='PSNR', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # NaN/Inf loss or gradient: the step is skipped (NonFiniteGuardOptimWrapper); after
+    # max_consecutive in a row the run stops with last_good.pth (docs/RELIABILITY.md).
+    nonfinite=dict(type='NonFiniteLossHook', max_consecutive=10),
+    # Global RNG states saved in every checkpoint and restored on --resume.
+    rng_state=dict(type='RNGStateHook'),
 )
 # Prints `stage: <name>` in every training log line (set by StageHook).
 log_processor = dict(type='StageLogProcessor', by_epoch=False, window_size=20)

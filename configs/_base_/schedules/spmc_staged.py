@@ -24,5 +24,6 @@ test_cfg = dict(type='TestLoop')
 
 # Built once over the whole model: frozen parameters (grad None) are skipped by Adam, so stage
 # switches need no new optimizer and its state survives resume.
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)))
+# NonFiniteGuardOptimWrapper: an OptimWrapper that skips steps with a NaN/Inf loss or gradient.
+optim_wrapper = dict(type='NonFiniteGuardOptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)))
 param_scheduler = []
