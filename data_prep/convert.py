@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing as mp
 import os
-import threading
+import signal
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterator, Sequence
@@ -27,6 +26,7 @@ from vsrkit.datasets.frame_io import encode_frame, frame_key, read_image
 from vsrkit.ops.imresize import imresize
 
 from .lmdb_writer import PartialLMDB, final_state
+from .parallel import ordered_map
 from .sources import Source
 
 FORMAT_VERSION = 1
@@ -144,6 +144,9 @@ _WORKER: dict = {}
 
 
 def _init_worker(settings: PrepSettings, outputs: list[Output]) -> None:
+    # Ctrl-C is the main process's to handle (it stops the workers and keeps the partial
+    # LMDBs for a resume); workers ignoring it spares the user a traceback per worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)  # one frame per process; OpenCV threads would oversubscribe
     _WORKER.update(settings=settings, outputs=outputs)
 
@@ -246,12 +249,7 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
     outputs = [o for o, _, _ in todo]
 
     t0 = time.time()
-    pool = None
-    if workers > 1:  # started before any LMDB is open: a forked child must not inherit one
-        ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else 'spawn')
-        pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings, outputs))
-    else:
-        _WORKER.update(settings=settings, outputs=outputs)
+    _WORKER.update(settings=settings, outputs=outputs)  # for workers == 1 (in-process)
     est_frames, gt_bytes = _frame_budget(sources)
     jobs = {o.name: PartialLMDB(p, fp, _map_size(est_frames, gt_bytes, o.scale), restart)
             for o, p, fp in todo}
@@ -262,8 +260,6 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
         return min(j.done_frames(clip) for j in jobs.values())
 
     clip_meta: dict[str, dict] = {}
-    limit = threading.Semaphore(max(4, 4 * workers))  # bounds decoded frames in flight
-    stopping = threading.Event()
 
     def events() -> Iterator[tuple]:
         for src in sources:
@@ -280,9 +276,6 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
                 clip_meta[clip].update(last=i, frames=j + 1)
                 if j < done(clip):
                     continue
-                limit.acquire()
-                if stopping.is_set():
-                    return
                 yield 'frame', clip, j, i, payload, src.resize, label
             if current is not None:
                 yield 'end', current
@@ -291,8 +284,10 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
     state: dict[str, dict] = {}  # per clip: shapes seen
     crops: dict[tuple, int] = {}
     pending_clips: set[str] = set()
+    # Workers start once the LMDBs are open, but never touch them (a forked child may not
+    # use its parent's LMDB handles; it has no reason to).
+    results = ordered_map(_work, events(), workers, _init_worker, (settings, outputs))
     try:
-        results = pool.imap(_work, events(), chunksize=1) if pool else map(_work, events())
         n_pending = 0
         for ev in results:
             if ev[0] == 'end':
@@ -304,7 +299,6 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
                 n_pending = 0
                 summary.clips += 1
                 continue
-            limit.release()
             _, clip, j, src_index, label, res = ev
             st = state.setdefault(clip, _resumed_state(clip, jobs))
             if st.get('src_shape') is None:
@@ -343,13 +337,8 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
             job.abort()
         raise
     finally:
+        results.close()  # stops the workers if we leave early
         bar.close()
-        stopping.set()
-        for _ in range(max(4, 4 * workers)):  # unblock the task feeder so the pool can stop
-            limit.release()
-        if pool is not None:
-            pool.terminate()
-            pool.join()
     summary.seconds = time.time() - t0
     summary.bytes = sum(os.path.getsize(os.path.join(p, 'data.mdb')) for p in summary.written)
     for (before, after) in crops:

@@ -26,10 +26,12 @@ import sys
 
 if __package__ in (None, ''):  # run as a script: make 'data_prep' and 'vsrkit' importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Parallelism comes from --workers processes; multi-threaded BLAS in each of them only
-# oversubscribes the cores (measured 2x slower). Must be set before numpy is imported.
-for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-    os.environ.setdefault(_var, '1')
+if __name__ == '__main__':
+    # Parallelism comes from --workers processes; multi-threaded BLAS in each of them only
+    # oversubscribes the cores (measured 2x slower). Must be set before numpy is imported,
+    # and only for a command-line run (an importing process keeps its settings).
+    for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        os.environ.setdefault(_var, '1')
 
 from data_prep.convert import PrepSettings, ResizeSpec, Summary, build_lmdbs  # noqa: E402
 from data_prep.sources import FrameSelection, VideoSource  # noqa: E402
