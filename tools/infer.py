@@ -40,6 +40,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'field of the model + a motion allowance)')
     p.add_argument('--scale-check', action='store_true',
                    help='downscale the input by the model scale first and report PSNR against it')
+    p.add_argument('--panel', default=None, metavar='PNG',
+                   help='with --scale-check: save a comparison panel (LR, bicubic, SR, GT crops '
+                        'with PSNR) of one frame')
+    p.add_argument('--panel-frame', type=int, default=None,
+                   help='frame index for --panel (default: the middle frame)')
+    p.add_argument('--panel-crop', type=int, default=128,
+                   help='crop size of --panel in output pixels (the most textured region)')
     p.add_argument('--scale', type=int, default=None,
                    help='expected upscaling factor; refused if the model does not do it')
     p.add_argument('--fps', type=float, default=None,
@@ -66,7 +73,8 @@ def main(argv=None) -> int:
         stats = infer_video(model, args.input, args.output, tile=args.tile,
                             tile_overlap=args.tile_overlap, fps=args.fps,
                             max_frames=args.max_frames, scale_check=args.scale_check,
-                            progress=not args.no_progress)
+                            panel=args.panel, panel_frame=args.panel_frame,
+                            panel_crop=args.panel_crop, progress=not args.no_progress)
     except (ConfigError, CheckpointError, VideoIOError, ValueError, KeyError,
             FileNotFoundError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
@@ -76,9 +84,13 @@ def main(argv=None) -> int:
     kind = 'video' if is_video_path(stats['output']) else 'PNG folder'
     print(f"wrote {stats['output']} ({kind}): {stats['frames']} frames {w}x{h} -> {sw}x{sh} "
           f"(x{model.scale}) in {stats['seconds']:.1f} s, {stats['fps']:.2f} frames/s")
+    if stats['tile']:
+        print(f"tiles of {stats['tile']} LR px with {stats['tile_overlap']} px overlap")
     if args.scale_check:
         print(f"scale check: PSNR (Y, border {model.scale}) {type(model).__name__} "
               f"{stats['psnr']:.2f} dB, bicubic {stats['psnr_bicubic']:.2f} dB")
+    if args.panel:
+        print(f"panel: {stats['panel']}")
     return 0
 
 

@@ -125,6 +125,10 @@ def test_errors_are_one_line_and_leave_no_output(clip, spmc, tmp_path, capsys):
     (tmp_path / 'empty').mkdir()
     code, _, err = _run(capsys, cfg, ckpt, tmp_path / 'empty', out_video)
     assert code == 2 and 'empty: folder holds no frames' in err
+    writer = cv2.VideoWriter(str(tmp_path / 'zero.avi'), cv2.VideoWriter_fourcc(*'MJPG'), 25, (32, 32))
+    writer.release()  # a valid container with no frames
+    code, _, err = _run(capsys, cfg, ckpt, tmp_path / 'zero.avi', out_video)
+    assert code == 2 and 'zero.avi: zero frames could be decoded' in err
 
     wrong = tmp_path / 'wrong.pth'
     state = torch.load(ckpt, weights_only=True)['state_dict']
@@ -145,7 +149,7 @@ def test_errors_are_one_line_and_leave_no_output(clip, spmc, tmp_path, capsys):
         cv2.imwrite(str(folder / f'{i}.png'), np.full(size + (3,), 100, np.uint8))
     code, _, err = _run(capsys, cfg, ckpt, folder, out_video)
     assert code == 2 and 'frame 3 is 24x16' in err
-    assert sorted(os.listdir(tmp_path)) == ['bad.mp4', 'empty', 'mixed', 'wrong.pth']
+    assert sorted(os.listdir(tmp_path)) == ['bad.mp4', 'empty', 'mixed', 'wrong.pth', 'zero.avi']
 
 
 MEASURE = r"""
@@ -191,3 +195,30 @@ def test_peak_memory_does_not_grow_with_length(tmp_path):
     growth = peaks[500] - peaks[50]
     print(f'peak RSS 50 frames {peaks[50] / 2**20:.1f} MiB, 500 frames {peaks[500] / 2**20:.1f} MiB')
     assert growth < 3 * frame_bytes, f'peak RSS grew by {growth / 2**20:.1f} MiB'
+
+
+def test_panel_from_the_scale_check(clip, spmc, tmp_path, capsys):
+    path, frames = clip
+    cfg, ckpt = spmc
+    png = tmp_path / 'panel.png'
+    code, out, err = _run(capsys, cfg, ckpt, path, tmp_path / 'o', '--scale-check', '--panel', png,
+                          '--panel-frame', 2, '--panel-crop', 16)
+    assert code == 0, err
+    img = cv2.imread(str(png))
+    # frame thumbnail (20 px), LR, bicubic, SR, GT (16 px each), 4-px gaps; captions below
+    assert img.shape[1] == 20 + 4 * 16 + 4 * 4 and img.shape[0] > 16
+    sr2 = cv2.imread(str(tmp_path / 'o' / '00000002.png'))
+    gt2 = cv2.cvtColor(frames[2], cv2.COLOR_RGB2BGR)
+    # the SR and GT tiles are crops of the written frame 2 and of input frame 2
+    sr_x = 20 + 4 + 2 * (16 + 4)
+    sr_tile, gt_tile = img[:16, sr_x:sr_x + 16], img[:16, -16:]
+    hits = [(yy, xx) for yy in range(0, 17, 2) for xx in range(0, 25, 2)
+            if (gt2[yy:yy + 16, xx:xx + 16] == gt_tile).all()]
+    assert len(hits) == 1
+    yy, xx = hits[0]
+    np.testing.assert_array_equal(sr_tile, sr2[yy:yy + 16, xx:xx + 16])
+    code, _, err = _run(capsys, cfg, ckpt, path, tmp_path / 'o2', '--panel', png)
+    assert code == 2 and '--panel needs --scale-check' in err
+    code, _, err = _run(capsys, cfg, ckpt, path, tmp_path / 'o2', '--scale-check', '--panel', png,
+                        '--panel-frame', 9)
+    assert code == 2 and '--panel-frame 9' in err and not (tmp_path / 'o2').exists()

@@ -3,6 +3,7 @@ import glob
 import os
 
 import cv2
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import Dataset
@@ -62,3 +63,34 @@ def test_hook_config_errors():
         HOOKS.build(dict(type='VSRVisualizationHook', sample_index=-1))
     with pytest.raises(ConfigError, match='interval'):
         HOOKS.build(dict(type='VSRVisualizationHook', interval=0))
+
+
+def test_render_sample_matches_model_and_inference_path():
+    from vsrkit.apis import WindowSR
+    from vsrkit.evaluation.functional import psnr
+    from vsrkit.ops import rgb_to_y
+    from vsrkit.registry import MODELS
+    from vsrkit.visualization import flow_image, render_sample
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='SPMCVSR', scale=2, num_frames=3, in_channels=1,
+        motion=dict(type='VESPCNMotion', coarse_channels=(4,) * 4, fine_channels=(4,) * 4,
+                    out_init_scale=3.0),
+        compensation=dict(type='SPMC'),
+        fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8, 8), lstm_channels=8,
+                    dec_channels=(8, 8, 4)))).eval()
+    item = Windows()[0]
+    lr, gt = item['inputs'], item['data_samples']['gt']  # RGB window for a Y model
+    images = render_sample(model, lr, gt, crop=(8, 8, 16, 16), max_flow=1.0)
+    with torch.no_grad():
+        flows = model.forward_flows(rgb_to_y(lr)[None] - 0.5)[0]
+    assert flows[0].abs().max() > 0.05 and flows[1].abs().max() == 0  # centre flow is zero
+    np.testing.assert_array_equal(images['flow'][:16, :20], flow_image(flows[0], max_flow=1.0))
+    run = WindowSR(model)
+    sr = run([run.prepare(f) for f in lr])  # (32, 40, 3): colour, as tools/infer.py makes it
+    assert images['scores']['psnr_sr'] == pytest.approx(
+        psnr(torch.from_numpy(sr).permute(2, 0, 1), gt, crop_border=2))
+    x0 = 20 + 4 + 2 * (16 + 4)  # after the 20-px frame thumbnail, LR and bicubic (4-px gaps)
+    tile = images["panel"][:16, x0:x0 + 16]
+    np.testing.assert_array_equal(tile, np.clip(np.rint(sr[8:24, 8:24] * 255), 0, 255))
+    assert tile.std(axis=-1).mean() > 1  # in colour, not grey

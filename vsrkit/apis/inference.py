@@ -157,18 +157,30 @@ class WindowSR:
     def _forward(self, window: torch.Tensor) -> torch.Tensor:
         return self.model(window, mode='tensor')
 
-    def prepare(self, frame: np.ndarray) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(h, w, 3) RGB -> (model input (C, h, w) in the model's range, Cb/Cr (2, h, w) or None)."""
-        x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.device).permute(2, 0, 1)
-        x = x.float() / 255.0 if frame.dtype == np.uint8 else x.float()
-        if self.model.in_channels == 3:
+    def prepare(self, frame) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One frame -> (model input (C, h, w) in the model's range, Cb/Cr (2, h, w) or None).
+
+        ``frame``: (h, w, 3) RGB array (uint8, or float in [0, 1]) or a (C, h, w) float tensor
+        in [0, 1]; C = 3 (RGB) always works, C = 1 (already Y) only for a Y model.
+        """
+        if isinstance(frame, torch.Tensor):
+            x = frame.to(self.device, torch.float32)
+        else:
+            x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.device).permute(2, 0, 1)
+            x = x.float() / 255.0 if frame.dtype == np.uint8 else x.float()
+        c = x.shape[0]
+        if c == self.model.in_channels:
             return x + self.model.pixel_shift, None
+        if c != 3:
+            raise ValueError(f'frames with {c} channels cannot feed a model with '
+                             f'in_channels={self.model.in_channels}')
         ycbcr = rgb_to_ycbcr(x)
         return ycbcr[:1] + self.model.pixel_shift, ycbcr[1:]
 
     @torch.no_grad()
     def __call__(self, window: list[tuple[torch.Tensor, torch.Tensor | None]]) -> np.ndarray:
-        """Window of T prepared frames -> SR centre frame (s*h, s*w, 3) float32 RGB in [0, 1]."""
+        """Window of T prepared frames -> SR centre frame (s*h, s*w, 3) float32 RGB in [0, 1]
+        ((s*h, s*w, 1) for a Y model fed Y frames)."""
         x = torch.stack([w[0] for w in window])[None]  # (1, T, C, h, w)
         if self.tile is None:
             sr = self._forward(x)

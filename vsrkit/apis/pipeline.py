@@ -1,10 +1,12 @@
 """File-to-file inference: read frames, super-resolve them as a stream, write them atomically."""
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from typing import Iterator
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -14,7 +16,7 @@ from vsrkit.ops.upsample import bicubic_upsample
 
 from .inference import WindowSR
 from .progress import Progress
-from .video_io import FrameSink, FrameSource
+from .video_io import FrameSink, FrameSource, VideoIOError
 from .windowing import sliding_windows
 
 
@@ -39,7 +41,8 @@ def _chw(frame: np.ndarray) -> torch.Tensor:
 def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None = None,
                 tile_overlap: int | None = None, fps: float | None = None,
                 max_frames: int | None = None, scale_check: bool = False,
-                progress: bool = True) -> dict:
+                panel: str | None = None, panel_frame: int | None = None,
+                panel_crop: int = 128, progress: bool = True) -> dict:
     """Super-resolve ``input`` (video file, frame folder or glob) into ``output`` (video or folder).
 
     Streaming: frames are decoded, windowed, super-resolved and written one at a time, so memory
@@ -48,18 +51,31 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
     ``scale_check``: treat the input as high-res ground truth; each frame is cropped to a multiple
     of the scale, downscaled with MATLAB bicubic, super-resolved, and compared with the original
     (PSNR on Y, border ``scale``), next to the bicubic upscale as a baseline. The output then has
-    the (cropped) input's size.
+    the (cropped) input's size. ``panel`` (needs ``scale_check``): also save the comparison panel
+    (LR / bicubic / SR / GT crops with PSNR, :func:`vsrkit.visualization.comparison_panel`) of
+    frame ``panel_frame`` (default: the middle one) as this PNG, written once the run succeeded.
 
     Returns:
-        dict(frames, seconds, fps (frames/s), lr_size (h, w), sr_size (H, W), output) and, with
+        dict(frames, seconds, fps (frames/s), lr_size (h, w), sr_size (H, W), output, tile,
+        tile_overlap (None untiled)) and, with
         ``scale_check``, psnr / psnr_bicubic (means over frames, dB).
     """
+    if panel is not None and not scale_check:
+        raise ValueError('--panel needs --scale-check (the panel compares with the input as GT)')
     source = FrameSource(input, max_frames=max_frames)
+    if panel is not None:
+        panel_frame = len(source) // 2 if panel_frame is None else panel_frame
+        if not 0 <= panel_frame < len(source):
+            raise ValueError(f'--panel-frame {panel_frame}: {input} has {len(source)} frames')
+        if not os.path.isdir(os.path.dirname(os.path.abspath(panel))):
+            raise VideoIOError(f'{panel}: its folder does not exist')
     run = WindowSR(model, tile, tile_overlap)
     s = run.scale
     if tile is not None:
         _ = run.tile_overlap  # measure now, so the progress rate covers SR only
-    gt_queue: deque[np.ndarray] = deque()  # HR frames waiting for their SR output (<= r + 1)
+    # HR and LR frames waiting for their SR output (at most r + 1 of each)
+    gt_queue: deque[np.ndarray] = deque()
+    lr_queue: deque[np.ndarray] = deque()
 
     def lr_frames() -> Iterator[np.ndarray]:
         for frame in source:
@@ -70,21 +86,29 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
                                      f'smaller than the scale x{s}')
                 gt_queue.append(frame[:h, :w])
                 frame = degrade_bicubic(frame[:h, :w], s)
+                lr_queue.append(frame)
             yield frame
 
     bar = Progress(len(source)) if progress else None
     scores, scores_bic = [], []
+    panel_img = None
     start = time.perf_counter()
     with FrameSink(output, fps=fps or source.fps) as sink:
-        for _, window in sliding_windows((run.prepare(f) for f in lr_frames()),
+        for i, window in sliding_windows((run.prepare(f) for f in lr_frames()),
                                          int(model.num_frames)):
             sr = run(window)
             sink.write(sr)
             if scale_check:
-                gt = _chw(gt_queue.popleft())
-                centre_rgb = window[len(window) // 2]
-                scores.append(psnr(torch.from_numpy(sr).permute(2, 0, 1), gt, crop_border=s))
-                scores_bic.append(psnr(_bicubic_of_prepared(run, centre_rgb), gt, crop_border=s))
+                gt, lr = _chw(gt_queue.popleft()), _chw(lr_queue.popleft())
+                sr_t = torch.from_numpy(sr).permute(2, 0, 1)
+                bic = bicubic_upsample(lr[None], s)[0].clamp(0, 1)
+                scores.append(psnr(sr_t, gt, crop_border=s))
+                scores_bic.append(psnr(bic, gt, crop_border=s))
+                if panel is not None and i == panel_frame:
+                    from vsrkit.visualization.images import comparison_panel
+                    label = type(model).__name__.replace('VSR', '') or 'SR'
+                    panel_img, _ = comparison_panel(lr, sr_t, gt, s, bicubic=bic,
+                                                    crop_size=panel_crop, sr_label=label)
             if bar:
                 bar.update()
     seconds = time.perf_counter() - start
@@ -93,19 +117,16 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
     stats = dict(frames=sink.count, seconds=seconds, fps=sink.count / seconds,
                  lr_size=(source.height // s, source.width // s) if scale_check
                  else (source.height, source.width),
-                 output=sink.path)
+                 output=sink.path, tile=tile, tile_overlap=run.tile_overlap if tile else None)
     stats['sr_size'] = (stats['lr_size'][0] * s, stats['lr_size'][1] * s)
     if scale_check:
         stats['psnr'] = float(np.mean(scores))
         stats['psnr_bicubic'] = float(np.mean(scores_bic))
+    if panel is not None:
+        if panel_img is None:
+            raise ValueError(f'--panel-frame {panel_frame}: the input has {sink.count} frames')
+        if not cv2.imwrite(panel, cv2.cvtColor(panel_img, cv2.COLOR_RGB2BGR)):
+            raise VideoIOError(f'{panel}: could not write the panel image')
+        stats['panel'] = panel
     return stats
 
-
-def _bicubic_of_prepared(run: WindowSR, prepared) -> torch.Tensor:
-    """Bicubic x s of a prepared centre frame, back in RGB [0, 1] (C, H, W): the baseline."""
-    from vsrkit.ops import ycbcr_to_rgb
-    x, cbcr = prepared
-    x = (x - run.model.pixel_shift).cpu()
-    if cbcr is not None:
-        x = ycbcr_to_rgb(torch.cat((x, cbcr.cpu()), 0))
-    return bicubic_upsample(x[None], run.scale)[0].clamp(0, 1)

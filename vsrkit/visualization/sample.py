@@ -21,32 +21,42 @@ from .images import add_caption, comparison_panel, hstack, spmc_maps_panel, to_u
 @torch.no_grad()
 def render_sample(model: nn.Module, inputs: torch.Tensor, gt: torch.Tensor | None = None,
                   crop: tuple[int, int, int, int] | None = None, crop_size: int = 96,
-                  max_flow: float | None = None, sr_label: str | None = None) -> dict:
+                  max_flow: float | None = None, sr_label: str | None = None,
+                  with_sr: bool = False) -> dict:
     """Run ``model`` on one window and draw what it did.
+
+    The SR frame comes from :class:`vsrkit.apis.WindowSR`, exactly as ``tools/infer.py``
+    computes it: RGB windows fed to a Y model get their Cb/Cr upsampled bicubically and
+    recombined, so the pictures are in colour.
 
     Args:
         model: a vsrkit restorer (``scale``, ``num_frames``, ``pixel_shift``; ``forward_flows``
             if it estimates motion).
-        inputs: (T, C, h, w) LR window in [0, 1] (a dataset item's ``inputs``).
-        gt: (C, s*h, s*w) ground truth in [0, 1], or None.
+        inputs: (T, C, h, w) LR window in [0, 1] (a dataset item's ``inputs``), C = 3 (RGB) or
+            the model's ``in_channels``.
+        gt: (C, s*h, s*w) ground truth in [0, 1] with the same C, or None.
         crop, crop_size: panel crop (see :func:`comparison_panel`).
         max_flow: flow magnitude drawn saturated (None: the largest in the window).
         sr_label: caption of the model's output (default: the model class without 'VSR').
+        with_sr: also return the whole SR frame as ``sr`` when ``gt`` is given.
 
     Returns:
         dict of (H, W, 3) uint8 RGB images: ``flow`` (each neighbour's flow to the centre,
         colour-wheel coded) and ``spmc`` (sparse map + splat weights of the frame before the
         centre) when the model estimates flow; ``panel`` (LR / bicubic / SR / GT crops with
-        PSNR) when ``gt`` is given, else ``sr``; plus ``scores`` (dict of PSNRs, if gt).
+        PSNR) when ``gt`` is given; ``sr`` (the whole SR frame) without gt or with ``with_sr``;
+        plus ``scores`` (dict of PSNRs, if gt).
     """
+    from vsrkit.apis.inference import WindowSR  # apis imports this package's siblings only
     s, t = int(model.scale), inputs.shape[0]
     k = t // 2
-    device = next((p.device for p in model.parameters()), torch.device('cpu'))
-    lr = inputs.detach().to(device=device, dtype=torch.float32)
-    x = lr[None] + model.pixel_shift
-    sr = (model(x, mode='tensor')[0] - model.pixel_shift).clamp(0, 1).cpu()
+    run = WindowSR(model)
+    lr = inputs.detach().to(run.device, torch.float32)
+    window = [run.prepare(frame) for frame in lr]
+    sr = torch.from_numpy(run(window)).permute(2, 0, 1)  # (C, s*h, s*w) in [0, 1]
     out: dict = {}
     if hasattr(model, 'forward_flows') and t > 1:
+        x = torch.stack([w[0] for w in window])[None]
         flows = model.forward_flows(x)[0].float()  # (T, 2, h, w), zero at the centre
         others = [i for i in range(t) if i != k]
         mag = flows[others].norm(dim=1).max().item()
@@ -63,7 +73,7 @@ def render_sample(model: nn.Module, inputs: torch.Tensor, gt: torch.Tensor | Non
         out['panel'], out['scores'] = comparison_panel(lr[k].cpu(), sr, gt.detach().cpu().float(),
                                                        s, crop=crop, crop_size=crop_size,
                                                        sr_label=label)
-    else:
+    if gt is None or with_sr:
         out['sr'] = to_uint8(sr)
     return out
 
