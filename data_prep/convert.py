@@ -15,7 +15,7 @@ import os
 import signal
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -137,7 +137,8 @@ def process_frame(payload, resize: ResizeSpec | None, settings: PrepSettings,
         frame = img if out.kind == 'GT' else degrade(img, out.kind, out.scale, settings.bd_sigma)
         records[out.name] = encode_frame(np.ascontiguousarray(frame), settings.compress_level)
         shapes[out.name] = frame.shape
-    return dict(src_shape=src_shape, resized_shape=resized_shape, shapes=shapes, records=records)
+    return dict(src_shape=src_shape, resized_shape=resized_shape, gt_shape=img.shape, shapes=shapes,
+                records=records)
 
 
 _WORKER: dict = {}
@@ -218,8 +219,7 @@ def _map_size(frames: int, gt_bytes: int, scale: int) -> int:
 
 def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: PrepSettings,
                 workers: int = 1, restart: bool = False, overwrite: bool = False,
-                progress: bool = True, commit_every: int = 32,
-                log: Callable[[str], None] = print) -> Summary:
+                progress: bool = True, commit_every: int = 32) -> Summary:
     """Write ``<out_dir>/<prefix>_<output>.lmdb`` for every output of ``settings``.
 
     An output that already exists with the same settings is skipped; one with other
@@ -282,7 +282,7 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
 
     bar = _Progress(progress, est_frames)
     state: dict[str, dict] = {}  # per clip: shapes seen
-    crops: dict[tuple, int] = {}
+    crops: set[tuple] = set()  # (resized (H, W), cropped (H, W)) seen
     pending_clips: set[str] = set()
     # Workers start once the LMDBs are open, but never touch them (a forked child may not
     # use its parent's LMDB handles; it has no reason to).
@@ -307,9 +307,8 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
                 raise DataError(f'clip {clip!r}: {label} is {res["src_shape"][1]}x{res["src_shape"][0]} '
                                 f'but earlier frames are {st["src_shape"][1]}x{st["src_shape"][0]} '
                                 '(mixed frame sizes in one clip)')
-            gt_shape = res['shapes'][outputs[0].name] if outputs[0].kind == 'GT' else None
-            if gt_shape is not None and tuple(gt_shape) != tuple(res['resized_shape']):
-                crops[(tuple(res['resized_shape'][:2]), tuple(gt_shape[:2]))] = 1
+            if res['gt_shape'] != res['resized_shape']:
+                crops.add((res['resized_shape'][:2], res['gt_shape'][:2]))
             for name, job in jobs.items():
                 job.put(frame_key(clip, j), res['records'][name])
             st['done'] = j + 1

@@ -163,7 +163,7 @@ class FolderSource(Source):
         return self.selection.count(len(self.files))
 
     def probe_shape(self) -> tuple[int, int, int]:
-        return read_image(self.files[self.selection.start if self.selection.start < len(self.files) else 0]).shape
+        return read_image(self.files[min(self.selection.start, len(self.files) - 1)]).shape
 
     def frames(self) -> Iterator[tuple[int, str, str]]:
         for i, path in enumerate(self.files):
