@@ -121,6 +121,7 @@ class VideoSource(Source):
     def frames(self) -> Iterator[tuple[int, np.ndarray, str]]:
         cap = self._open()
         sel = self.selection
+        listed = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         try:
             i = 0
             decoded_any = False
@@ -128,10 +129,12 @@ class VideoSource(Source):
                 if sel.contains(i):
                     ok, frame = cap.read()
                     if not ok:
+                        _check_early_end(self.path, i, listed, sel.end)
                         break
                     decoded_any = True
                     yield i, frame, f'{self.path} frame {i}'
                 elif not cap.grab():
+                    _check_early_end(self.path, i, listed, sel.end)
                     break
                 else:
                     decoded_any = True
@@ -144,6 +147,16 @@ class VideoSource(Source):
     def identity(self) -> str:
         st = os.stat(self.path)
         return f'video:{os.path.abspath(self.path)}:{st.st_size}:{int(st.st_mtime)}'
+
+
+def _check_early_end(path: str, i: int, listed: int, end: int | None) -> None:
+    """Decoding stopped at frame ``i``: fine at the end of the video, a DataError if the
+    container lists more frames (a corrupt frame would otherwise silently cut the clip).
+    Some containers only estimate their frame count, hence 1% slack."""
+    expected = listed if end is None else min(listed, end)
+    if listed > 0 and i < expected - listed // 100:
+        raise DataError(f'{path}: frame {i} cannot be decoded but the video lists {listed} frames '
+                        f'(corrupt video); use the frames before it with --end {i}')
 
 
 @dataclass
