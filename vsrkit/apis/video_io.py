@@ -112,11 +112,19 @@ class FrameSource:
 
     def _iter_video(self) -> Iterator[np.ndarray]:
         cap = cv2.VideoCapture(self.path)
+        listed = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         try:
+            i = 0
             while True:
                 ok, img = cap.read()
                 if not ok:
+                    # A corrupt frame ends OpenCV's decoding early: say so instead of silently
+                    # returning a shorter video (1% slack for estimated frame counts).
+                    if listed > 0 and i < listed - listed // 100:
+                        raise VideoIOError(f'{self.path}: frame {i} cannot be decoded but the video '
+                                           f'lists {listed} frames (corrupt video)')
                     return
+                i += 1
                 yield cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
         finally:
             cap.release()
