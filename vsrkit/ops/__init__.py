@@ -1,10 +1,10 @@
 """Pure tensor/array functions: warping, colour conversion, MATLAB-compatible resize."""
 from .color import rgb_to_y, rgb_to_ycbcr, ycbcr_to_rgb
-from .warp import backward_warp, pixel_grid, spmc_output_size, spmc_warp
 from .upsample import bicubic_upsample
+from .warp import backward_warp, pixel_grid, spmc_output_size, spmc_warp
 
 __all__ = ['backward_warp', 'spmc_warp', 'spmc_output_size', 'pixel_grid',
-           'rgb_to_y', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'imresize']
+           'bicubic_upsample', 'rgb_to_y', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'imresize']
 
 
 def __getattr__(name):
