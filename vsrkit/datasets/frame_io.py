@@ -104,9 +104,15 @@ def encode_frame(img: np.ndarray, compress_level: int | None = 1) -> bytes:
 def decode_frame(buf: bytes, where: str) -> np.ndarray:
     """Record bytes -> BGR uint8 (H, W, C); ``where`` names the key/file for errors."""
     if buf[:8] == _PNG_MAGIC:
-        img = cv2.imdecode(np.frombuffer(buf, np.uint8), cv2.IMREAD_UNCHANGED)
+        try:
+            img = cv2.imdecode(np.frombuffer(buf, np.uint8), cv2.IMREAD_UNCHANGED)
+        except cv2.error as err:  # e.g. a header claiming an absurd size
+            raise DataError(f'{where}: corrupt PNG record ({len(buf)} bytes): '
+                            f'{str(err).strip().splitlines()[-1]}') from None
         if img is None:
             raise DataError(f'{where}: corrupt PNG record ({len(buf)} bytes)')
+        if img.dtype != np.uint8:  # a 16-bit PNG would be read as values far above 1
+            raise DataError(f'{where}: {img.dtype} PNG record, frames must be 8-bit')
         return img[:, :, None] if img.ndim == 2 else img
     if buf[:4] == _RAW_MAGIC and len(buf) >= _RAW_HEADER.size:
         _, h, w, c = _RAW_HEADER.unpack_from(buf)
