@@ -182,7 +182,7 @@ class WindowSR:
         """Window of T prepared frames -> SR centre frame (s*h, s*w, 3) float32 RGB in [0, 1]
         ((s*h, s*w, 1) for a Y model fed Y frames)."""
         x = torch.stack([w[0] for w in window])[None]  # (1, T, C, h, w)
-        if self.tile is None:
+        if self.tile is None or max(x.shape[-2:]) <= self.tile:  # one tile: no overlap needed
             sr = self._forward(x)
         else:
             sr = tiled_forward(self._forward, x, self.scale, self.tile, self.tile_overlap,

@@ -71,7 +71,10 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
             raise VideoIOError(f'{panel}: its folder does not exist')
     run = WindowSR(model, tile, tile_overlap)
     s = run.scale
-    if tile is not None:
+    lr_h, lr_w = (source.height // s, source.width // s) if scale_check else (source.height,
+                                                                               source.width)
+    tiled = tile is not None and max(lr_h, lr_w) > tile
+    if tiled:
         _ = run.tile_overlap  # measure now, so the progress rate covers SR only
     # HR and LR frames waiting for their SR output (at most r + 1 of each)
     gt_queue: deque[np.ndarray] = deque()
@@ -115,10 +118,8 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
     if bar:
         bar.close()
     stats = dict(frames=sink.count, seconds=seconds, fps=sink.count / seconds,
-                 lr_size=(source.height // s, source.width // s) if scale_check
-                 else (source.height, source.width),
-                 output=sink.path, tile=tile, tile_overlap=run.tile_overlap if tile else None)
-    stats['sr_size'] = (stats['lr_size'][0] * s, stats['lr_size'][1] * s)
+                 lr_size=(lr_h, lr_w), sr_size=(lr_h * s, lr_w * s), output=sink.path,
+                 tile=tile if tiled else None, tile_overlap=run.tile_overlap if tiled else None)
     if scale_check:
         stats['psnr'] = float(np.mean(scores))
         stats['psnr_bicubic'] = float(np.mean(scores_bic))
