@@ -1,7 +1,8 @@
 """Super-resolve a video, a folder of frames or a glob of images with a trained vsrkit model.
 
     python tools/infer.py CONFIG CKPT INPUT OUTPUT [--tile N] [--tile-overlap N]
-                          [--scale-check] [--scale S] [--fps F] [--max-frames N] [--device D]
+                          [--scale-check [--panel PNG]] [--scale S] [--fps F] [--start N]
+                          [--max-frames N] [--device D]
 
 INPUT: a video file (anything OpenCV/FFmpeg decodes), a folder of images, or a quoted glob
 ('frames/*.png'). OUTPUT: a video file (.mp4/.m4v/.mov: mp4v, .avi: MJPG, .mkv: FFV1 lossless)
@@ -51,7 +52,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='expected upscaling factor; refused if the model does not do it')
     p.add_argument('--fps', type=float, default=None,
                    help='output frame rate (default: the input video\'s, or 25 for frames)')
-    p.add_argument('--max-frames', type=int, default=None, help='process only the first N frames')
+    p.add_argument('--start', type=int, default=0, help='skip the first N frames')
+    p.add_argument('--max-frames', type=int, default=None, help='process at most N frames')
     p.add_argument('--device', default='cpu', help='torch device (cpu, cuda, cuda:1, ...)')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     p.add_argument('--no-progress', action='store_true', help='no progress line on stderr')
@@ -72,7 +74,8 @@ def main(argv=None) -> int:
         check_scale(model, args.scale)
         stats = infer_video(model, args.input, args.output, tile=args.tile,
                             tile_overlap=args.tile_overlap, fps=args.fps,
-                            max_frames=args.max_frames, scale_check=args.scale_check,
+                            max_frames=args.max_frames, start=args.start,
+                            scale_check=args.scale_check,
                             panel=args.panel, panel_frame=args.panel_frame,
                             panel_crop=args.panel_crop, progress=not args.no_progress)
     except (ConfigError, CheckpointError, VideoIOError, ValueError, KeyError,

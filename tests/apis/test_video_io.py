@@ -27,6 +27,10 @@ def test_lossless_video_round_trip_keeps_rgb_order(tmp_path):
     assert len(got) == len(frames)
     for a, b in zip(got, frames):
         np.testing.assert_array_equal(a, b)
+    late = FrameSource(out, start=4, max_frames=5)
+    assert len(late) == 2
+    for a, b in zip(late, frames[4:]):
+        np.testing.assert_array_equal(a, b)
     assert os.listdir(tmp_path) == ['clip.mkv']  # no temp file left beside it
 
 
@@ -40,6 +44,11 @@ def test_folder_and_glob_sources_in_natural_order(tmp_path):
         for a, b in zip(got, frames):
             np.testing.assert_array_equal(a, b)
     assert len(list(FrameSource(str(tmp_path), max_frames=4))) == 4
+    part = FrameSource(str(tmp_path), start=9)
+    assert len(part) == 2
+    np.testing.assert_array_equal(list(part)[0], frames[9])
+    with pytest.raises(VideoIOError, match='zero frames could be decoded from frame 11 on'):
+        FrameSource(str(tmp_path), start=11)
 
 
 def test_png_folder_sink_and_float_frames(tmp_path):

@@ -40,11 +40,12 @@ def _chw(frame: np.ndarray) -> torch.Tensor:
 
 def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None = None,
                 tile_overlap: int | None = None, fps: float | None = None,
-                max_frames: int | None = None, scale_check: bool = False,
+                max_frames: int | None = None, start: int = 0, scale_check: bool = False,
                 panel: str | None = None, panel_frame: int | None = None,
                 panel_crop: int = 128, progress: bool = True) -> dict:
     """Super-resolve ``input`` (video file, frame folder or glob) into ``output`` (video or folder).
 
+    ``start`` skips the first frames, ``max_frames`` limits how many are processed.
     Streaming: frames are decoded, windowed, super-resolved and written one at a time, so memory
     is bounded by the window (``model.num_frames`` LR frames) and one output frame.
 
@@ -62,7 +63,7 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
     """
     if panel is not None and not scale_check:
         raise ValueError('--panel needs --scale-check (the panel compares with the input as GT)')
-    source = FrameSource(input, max_frames=max_frames)
+    source = FrameSource(input, max_frames=max_frames, start=start)
     if panel is not None:
         panel_frame = len(source) // 2 if panel_frame is None else panel_frame
         if not 0 <= panel_frame < len(source):

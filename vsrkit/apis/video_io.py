@@ -47,16 +47,19 @@ class FrameSource:
         path: the input as given.
         kind: 'video', 'folder' or 'glob' (a single image file counts as a 1-frame glob).
         fps: frames per second of a video, else None.
-        num_frames: frame count (a video's container estimate; may be off by a few), capped by
-            ``max_frames``.
+        num_frames: frame count after ``start`` (a video's container estimate; may be off by a
+            few), capped by ``max_frames``.
         height, width: frame size.
     """
 
-    def __init__(self, path: str, max_frames: int | None = None):
+    def __init__(self, path: str, max_frames: int | None = None, start: int = 0):
         if max_frames is not None and max_frames < 1:
             raise VideoIOError(f'--max-frames must be >= 1, got {max_frames}')
+        if start < 0:
+            raise VideoIOError(f'--start must be >= 0, got {start}')
         self.path = path
         self.max_frames = max_frames
+        self.start = start
         self.fps: float | None = None
         self._files: list[str] | None = None
         if os.path.isdir(path):
@@ -82,11 +85,12 @@ class FrameSource:
                 cap.release()
         else:
             raise VideoIOError(f'{path}: no such file, folder or glob pattern')
-        total = len(self._files) if self._files is not None else count
+        total = max((len(self._files) if self._files is not None else count) - start, 0)
         self.num_frames = total if max_frames is None else min(total, max_frames)
         first = next(iter(self), None)
         if first is None:
-            raise VideoIOError(f'{path}: zero frames could be decoded')
+            raise VideoIOError(f'{path}: zero frames could be decoded'
+                               + (f' from frame {start} on' if start else ''))
         self.height, self.width = first.shape[:2]
 
     def __len__(self) -> int:
@@ -104,7 +108,7 @@ class FrameSource:
             yield frame
 
     def _iter_files(self) -> Iterator[np.ndarray]:
-        for f in self._files:
+        for f in self._files[self.start:]:
             img = cv2.imread(f, cv2.IMREAD_COLOR)
             if img is None:
                 raise VideoIOError(f'{f}: not a readable image')
@@ -115,6 +119,10 @@ class FrameSource:
         listed = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         try:
             i = 0
+            while i < self.start:  # decode and drop: seeking is not frame-exact
+                if not cap.grab():
+                    break
+                i += 1
             while True:
                 ok, img = cap.read()
                 if not ok:
