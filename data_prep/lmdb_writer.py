@@ -93,22 +93,28 @@ class PartialLMDB:
     def commit(self, records: list[dict]) -> None:
         """Write the pending frames in one transaction, then record ``records`` (progress
         of the clips they belong to: clip, done, shape, complete, ...)."""
-        while True:
-            try:
-                with self.env.begin(write=True) as txn:
-                    for k, v in self._pending:
-                        txn.put(k, v)
-                break
-            except lmdb.MapFullError:
-                # The estimate was short (e.g. a video's frame count was wrong): grow and redo.
-                self.env.set_mapsize(self.env.info()['map_size'] * 2)
-        self._pending.clear()
-        with open(os.path.join(self.partial, _PROGRESS), 'a', encoding='utf-8') as f:
-            for rec in records:
-                self.progress[rec['clip']] = rec
-                f.write(json.dumps(rec) + '\n')
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            while True:
+                try:
+                    with self.env.begin(write=True) as txn:
+                        for k, v in self._pending:
+                            txn.put(k, v)
+                    break
+                except lmdb.MapFullError:
+                    # The estimate was short (e.g. a video's frame count was wrong): grow and redo.
+                    self.env.set_mapsize(self.env.info()['map_size'] * 2)
+            self._pending.clear()
+            with open(os.path.join(self.partial, _PROGRESS), 'a', encoding='utf-8') as f:
+                for rec in records:
+                    self.progress[rec['clip']] = rec
+                    f.write(json.dumps(rec) + '\n')
+                f.flush()
+                os.fsync(f.fileno())
+        except (lmdb.Error, OSError) as err:
+            # Disk full, quota, file-size limit: LMDB keeps its last committed state and the
+            # progress file its complete lines, so the same command resumes once there is room.
+            raise DataError(f'{self.partial}: write failed ({type(err).__name__}: {err}); free some '
+                            'space and re-run the same command to resume') from None
 
     def finish(self, prep_info: dict, overwrite: bool) -> None:
         """Write ``meta_info.txt`` and ``prep_info.json`` and move the LMDB to its final name.
@@ -119,10 +125,14 @@ class PartialLMDB:
         incomplete = [r['clip'] for r in self.progress.values() if not r.get('complete')]
         if incomplete or not clips:
             raise DataError(f'{self.partial}: cannot finish, clips incomplete: {incomplete[:5]}')
-        self.env.sync(True)
-        self.env.close()
-        write_meta_info(self.partial, clips)
-        _write_json(os.path.join(self.partial, PREP_INFO), dict(prep_info, fingerprint=self.fingerprint))
+        try:
+            self.env.sync(True)
+            self.env.close()
+            write_meta_info(self.partial, clips)
+            _write_json(os.path.join(self.partial, PREP_INFO), dict(prep_info, fingerprint=self.fingerprint))
+        except (lmdb.Error, OSError) as err:  # job.json/progress still there: a re-run finishes
+            raise DataError(f'{self.partial}: write failed ({type(err).__name__}: {err}); free some '
+                            'space and re-run the same command to resume') from None
         for name in (_JOB, _PROGRESS):
             if os.path.exists(os.path.join(self.partial, name)):
                 os.remove(os.path.join(self.partial, name))
