@@ -94,7 +94,13 @@ def test_training_curves_from_a_run(tmp_path):
     out = tmp_path / 'curves.png'
     info = plot_training_curves(str(tmp_path / 'work'), str(out))
     assert info['losses'] == ['loss', 'loss_sr', 'loss_warp'] and info['metrics'] == ['PSNR', 'SSIM']
-    assert info['stages'] == [(10, 'motion'), (40, 'fusion')]
+    assert info['stages'] == [(10, 'motion'), (40, 'fusion')]  # from the text log
+    # the dumped config, when present, gives the exact stage starts
+    (run / 'vis_data' / 'config.py').write_text(
+        "custom_hooks = [dict(type='StageHook', stages=[dict(name='motion', begin=0, trainable=[]),"
+        " dict(name='fusion', begin=35, trainable=[]), dict(name='joint', begin=90, trainable=[])])]\n")
+    info = plot_training_curves(str(tmp_path / 'work'), str(out))
+    assert info['stages'] == [(0, 'motion'), (35, 'fusion')]  # joint (90) was not reached
     import cv2
     img = cv2.imread(str(out))
     assert img is not None and img.shape[0] > 300 and img.std() > 10

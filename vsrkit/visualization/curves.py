@@ -3,8 +3,9 @@
 mmengine's LocalVisBackend writes ``<work_dir>/<timestamp>/vis_data/scalars.json``: one JSON
 object per line, training lines carrying ``iter`` and the losses, validation lines carrying the
 metrics (``PSNR``, ``SSIM``, ``EPE``) and ``step`` (the training iteration of the evaluation).
-The stage of each iteration comes from the text log ``<timestamp>/<timestamp>.log``, whose
-training lines read ``Iter(train) [ 40/900]  stage: fusion  ...`` (StageLogProcessor).
+Stage boundaries come from the run's dumped config (``vis_data/config.py``: the StageHook's
+``stages``), else from the text log ``<timestamp>/<timestamp>.log``, whose training lines read
+``Iter(train) [ 40/900]  stage: fusion  ...`` (StageLogProcessor).
 """
 from __future__ import annotations
 
@@ -73,10 +74,28 @@ def load_stages(log_path: str) -> list[tuple[int, str]]:
     return stages
 
 
-def _text_log_for(scalars_path: str) -> str | None:
-    run_dir = os.path.dirname(os.path.dirname(os.path.abspath(scalars_path)))
-    logs = glob.glob(os.path.join(run_dir, '*.log'))
-    return logs[0] if logs else None
+def stages_from_config(config_path: str) -> list[tuple[int, str]]:
+    """[(begin, stage name), ...] of the StageHook in a dumped run config ([] if none)."""
+    from mmengine.config import Config
+    try:
+        cfg = Config.fromfile(config_path)
+    except Exception:  # a config that no longer parses (moved _base_ files): use the log
+        return []
+    for hook in cfg.get('custom_hooks', None) or []:
+        if isinstance(hook, dict) and hook.get('type') in ('StageHook', 'vsrkit.StageHook'):
+            return [(int(st['begin']), str(st['name'])) for st in hook.get('stages', [])]
+    return []
+
+
+def run_stages(scalars_path: str) -> list[tuple[int, str]]:
+    """Stage boundaries of the run that wrote ``scalars_path``: config first, then text log."""
+    vis_dir = os.path.dirname(os.path.abspath(scalars_path))
+    config = os.path.join(vis_dir, 'config.py')
+    stages = stages_from_config(config) if os.path.isfile(config) else []
+    if not stages:
+        logs = glob.glob(os.path.join(os.path.dirname(vis_dir), '*.log'))
+        stages = load_stages(logs[0]) if logs else []
+    return stages
 
 
 def plot_training_curves(path: str, out_png: str, title: str | None = None) -> dict:
@@ -92,13 +111,13 @@ def plot_training_curves(path: str, out_png: str, title: str | None = None) -> d
     """
     scalars = find_scalars(path)
     train, val = load_scalars(scalars)
-    log = _text_log_for(scalars)
-    stages = load_stages(log) if log else []
+    stages = run_stages(scalars)
     panels = int(bool(train)) + len(val)
     fig, axes = plt.subplots(panels, 1, figsize=(7, 2.6 * panels), sharex=True, squeeze=False)
     axes = list(axes[:, 0])
     last_iter = max([it for pts in train.values() for it, _ in pts] +
                     [it for pts in val.values() for it, _ in pts if it is not None] + [1])
+    stages = [(b, n) for b, n in stages if b < last_iter]  # stages the run reached
     for ax in axes:
         for k, (begin, name) in enumerate(stages):
             end = stages[k + 1][0] if k + 1 < len(stages) else last_iter
