@@ -56,19 +56,25 @@ def test_kill9_mid_stage_then_resume_matches_uninterrupted_run(resume_config, tm
     victim = subprocess.Popen([*TRAIN, resume_config, '--work-dir', killed_dir, *opts,
                                'train_cfg.max_iters=1000'], env=child_env(),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    killer_errors = []
+    killer_errors, resumed = [], {}
 
-    def kill_after_first_checkpoint():
+    def kill_then_resume():
         try:
             _wait_for(os.path.join(killed_dir, 'last_checkpoint'), victim)
             victim.send_signal(signal.SIGKILL)
-        except AssertionError as err:
+            victim.wait(30)
+            with open(os.path.join(killed_dir, 'last_checkpoint')) as f:
+                resumed['ckpt'] = f.read().strip()  # what --resume (auto) will pick
+            resumed['proc'] = subprocess.run(
+                [*TRAIN, resume_config, '--work-dir', killed_dir, '--resume', *opts],
+                env=child_env(), capture_output=True, text=True, timeout=300)
+        except (AssertionError, subprocess.SubprocessError) as err:
             killer_errors.append(err)
 
-    killer = threading.Thread(target=kill_after_first_checkpoint)
+    killer = threading.Thread(target=kill_then_resume)
     killer.start()
-    # ... while the uninterrupted reference run (to iteration 6) trains here, on one thread
-    # like the subprocesses (saves a process start on the shared CPU).
+    # ... and resumed, while the uninterrupted reference run (to iteration 6) trains here, on
+    # one thread like the subprocesses (this saves a process start on the shared CPU).
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -76,17 +82,13 @@ def test_kill9_mid_stage_then_resume_matches_uninterrupted_run(resume_config, tm
                                         'experiment_name=rel_reference']) == 0
     finally:
         torch.set_num_threads(threads)
-        killer.join(300)
+        killer.join(600)
         victim.kill()
     assert not killer_errors, killer_errors
     assert victim.wait(30) == -signal.SIGKILL
-    with open(os.path.join(killed_dir, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
-    done = int(re.search(r'iter_(\d+)\.pth$', ckpt).group(1))
-    assert done in (2, 4), ckpt  # the kill came in the middle of the run
-
-    res = subprocess.run([*TRAIN, resume_config, '--work-dir', killed_dir, '--resume', *opts],
-                         env=child_env(), capture_output=True, text=True, timeout=300)
+    done = int(re.search(r'iter_(\d+)\.pth$', resumed['ckpt']).group(1))
+    assert done in (2, 4), resumed['ckpt']  # the kill came in the middle of the run
+    res = resumed['proc']
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     resumed_run = _runs(killed_dir)[-1]
     log = open(glob.glob(os.path.join(resumed_run, '*.log'))[0]).read()

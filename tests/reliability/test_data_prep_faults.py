@@ -23,7 +23,7 @@ END = 72  # frames: commits after 32 and 64 (commit_every=32), then the end
 def _cli(out, end=END):
     return [sys.executable, os.path.join(ROOT, 'data_prep', 'create_lmdb.py'), '--layout', 'video',
             '--input', demo_video_path('carphone_pristine.mp4'), '--out', str(out), '--name', 'train',
-            '--end', str(end), '--resize-gt', '0.5', '--workers', '1', '--no-progress']
+            '--end', str(end), '--resize-gt', '0.25', '--workers', '1', '--no-progress']
 
 
 def _expected(end=END):
@@ -35,7 +35,7 @@ def _expected(end=END):
     for _ in range(end):
         ok, frame = cap.read()
         assert ok
-        res = process_frame(frame, ResizeSpec(factor=0.5), settings, outs)
+        res = process_frame(frame, ResizeSpec(factor=0.25), settings, outs)
         for name in recs:
             recs[name].append(res['records'][name])
     return recs
@@ -94,9 +94,9 @@ def _limit_file_size(limit):
 
 def test_disk_full_fails_cleanly_and_rerun_completes(tmp_path, expected, capsys):
     out = tmp_path / 'out'
-    # GT frames are ~15 kB: the GT LMDB's file outgrows 400 kB before the end.
+    # GT frames (44x36) are ~5 kB: the GT LMDB's file outgrows 150 kB before the end.
     res = subprocess.run(_cli(out), env=child_env(), capture_output=True, text=True, timeout=300,
-                         preexec_fn=_limit_file_size(400_000))
+                         preexec_fn=_limit_file_size(150_000))
     assert res.returncode == 2, res.stderr[-2000:]
     last = res.stderr.strip().splitlines()[-1]
     assert last.startswith('error: ') and 'train_GT.lmdb.partial: write failed' in last, last
