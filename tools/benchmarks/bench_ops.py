@@ -1,0 +1,127 @@
+"""SPMC splat versus grid_sample: throughput of the warp ops at equal output size.
+
+    python tools/benchmarks/bench_ops.py [--scales 2 3 4] [--sizes 256x256 480x640 720x1280]
+        [--batch 4] [--channels 1] [--threads 2] [--reps 7] [--flow 2.0]
+
+For every scale s and high-res output size H x W (the LR input is H/s x W/s):
+  - ``spmc_warp`` (vsrkit.ops): forward, and forward + backward (gradients for image and flow);
+  - a straightforward reference SPMC: four bilinear taps, four ``index_add_`` into the flat
+    output, autograd through all of it (what one writes first);
+  - ``backward_warp`` (F.grid_sample, bilinear) of an H x W image by an H x W flow: the gather
+    that produces the same number of output pixels.
+Prints the median time of ``--reps`` runs (after a warm-up), the throughput in output
+megapixels per second (batch * H * W / time) and the ratio time(SPMC) / time(grid_sample);
+the goal is ratio <= 1 for forward + backward.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from vsrkit.ops import backward_warp, spmc_warp
+from vsrkit.ops.warp import pixel_grid, spmc_output_size
+
+
+def reference_spmc(img: torch.Tensor, flow: torch.Tensor, scale: float) -> torch.Tensor:
+    """Plain SPMC splat: four taps, four ``index_add_``, autograd does the backward.
+
+    img (N, C, h, w), flow (N, 2, h, w) -> (N, C, round(s*h), round(s*w)).
+    """
+    n, c, h, w = img.shape
+    oh, ow = spmc_output_size(h, w, scale)
+    xs, ys = pixel_grid(h, w, img.device, img.dtype)
+    tx = ((xs + flow[:, 0]) * scale).reshape(n, h * w)
+    ty = ((ys + flow[:, 1]) * scale).reshape(n, h * w)
+    x0, y0 = tx.floor(), ty.floor()
+    batch = (torch.arange(n, device=img.device) * (oh * ow)).view(n, 1)
+    out = img.new_zeros(c, n * oh * ow)
+    src = img.permute(1, 0, 2, 3).reshape(c, n * h * w)
+    for dx in (0, 1):
+        for dy in (0, 1):
+            px, py = x0 + dx, y0 + dy
+            wgt = (1 - (tx - px).abs()) * (1 - (ty - py).abs())
+            valid = (px >= 0) & (px < ow) & (py >= 0) & (py < oh)
+            idx = torch.where(valid, batch + py.long() * ow + px.long(), torch.zeros_like(batch))
+            out = out.index_add(1, idx.reshape(-1), src * (wgt * valid).reshape(1, -1))
+    return out.view(c, n, oh, ow).permute(1, 0, 2, 3)
+
+
+def median_time(fn, reps: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def make_case(n: int, c: int, h: int, w: int, max_flow: float, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    img = torch.rand(n, c, h, w, generator=g)
+    flow = (torch.rand(n, 2, h, w, generator=g) * 2 - 1) * max_flow
+    return img, flow
+
+
+def timings(scale: int, out_h: int, out_w: int, n: int, c: int, reps: int, max_flow: float) -> dict:
+    """Median seconds of each op at one configuration (keys: '<op> fwd' / '<op> fwd+bwd')."""
+    h, w = out_h // scale, out_w // scale
+    lr, lr_flow = make_case(n, c, h, w, max_flow)
+    hr, hr_flow = make_case(n, c, h * scale, w * scale, max_flow * scale, seed=1)
+    grad_hr = torch.rand(n, c, h * scale, w * scale)
+
+    def fwd_bwd(fn, img, flow):
+        img = img.clone().requires_grad_(True)
+        flow = flow.clone().requires_grad_(True)
+        def run():
+            img.grad = flow.grad = None
+            fn(img, flow).backward(grad_hr)
+        return run
+
+    ops = {'spmc': lambda i, f: spmc_warp(i, f, scale),
+           'reference': lambda i, f: reference_spmc(i, f, scale)}
+    out = {}
+    with torch.no_grad():
+        for name, fn in ops.items():
+            out[f'{name} fwd'] = median_time(lambda: fn(lr, lr_flow), reps)
+        out['grid_sample fwd'] = median_time(lambda: backward_warp(hr, hr_flow), reps)
+    for name, fn in ops.items():
+        out[f'{name} fwd+bwd'] = median_time(fwd_bwd(fn, lr, lr_flow), reps)
+    out['grid_sample fwd+bwd'] = median_time(fwd_bwd(backward_warp, hr, hr_flow), reps)
+    return out
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--scales', type=int, nargs='+', default=[2, 3, 4])
+    ap.add_argument('--sizes', nargs='+', default=['240x240', '480x640', '720x1260'],
+                    help='HR output sizes HxW (rounded down to a multiple of the scale)')
+    ap.add_argument('--batch', type=int, default=4)
+    ap.add_argument('--channels', type=int, default=1)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--reps', type=int, default=7)
+    ap.add_argument('--flow', type=float, default=2.0, help='max |flow| in LR pixels')
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch}, '
+          f'C={args.channels}, float32; times are medians of {args.reps} runs')
+    print('| scale | HR out | op | fwd ms | fwd Mpx/s | fwd ratio | fwd+bwd ms | fwd+bwd Mpx/s | fwd+bwd ratio |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for size in args.sizes:
+        H, W = (int(v) for v in size.lower().split('x'))
+        for s in args.scales:
+            oh, ow = H - H % s, W - W % s
+            t = timings(s, oh, ow, args.batch, args.channels, args.reps, args.flow)
+            mpx = args.batch * oh * ow / 1e6
+            for op in ('spmc', 'reference', 'grid_sample'):
+                f, fb = t[f'{op} fwd'], t[f'{op} fwd+bwd']
+                print(f'| x{s} | {oh}x{ow} | {op} | {f * 1e3:.2f} | {mpx / f:.0f} '
+                      f"| {f / t['grid_sample fwd']:.2f} | {fb * 1e3:.2f} | {mpx / fb:.0f} "
+                      f"| {fb / t['grid_sample fwd+bwd']:.2f} |", flush=True)
+
+
+if __name__ == '__main__':
+    main()
