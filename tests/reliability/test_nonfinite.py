@@ -77,3 +77,25 @@ def test_hook_refuses_a_plain_optim_wrapper(tmp_path):
     runner = make_runner(tmp_path, NoisyToy(), 2, HOOKS, wrapper='OptimWrapper')
     with pytest.raises(ValueError, match="NonFiniteLossHook needs optim_wrapper.type='NonFiniteGuardOptimWrapper'"):
         runner.train()
+
+
+def test_train_cli_with_default_configs_stops_on_persistent_nans(resume_config, tmp_path, capsys):
+    # The base configs enable the guard and the hook; an absurd learning rate blows the weights
+    # up after the first step, so every later loss is Inf/NaN.
+    import importlib.util
+    from conftest import ROOT
+    spec = importlib.util.spec_from_file_location('rel_nan_train', os.path.join(ROOT, 'tools', 'train.py'))
+    train_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_tool)
+    work = tmp_path / 'work'
+    rc = train_tool.main([resume_config, '--work-dir', str(work), '--cfg-options', 'optim_wrapper.optimizer.lr=1e30',
+                          'default_hooks.nonfinite.max_consecutive=2', 'experiment_name=rel_nan_cli'])
+    err = capsys.readouterr().err.strip()
+    assert rc == 1 and '\n' not in err, err
+    assert err == (f'train.py: error: 2 non-finite losses/gradients in a row at iter 3; stopped. '
+                   f'Last good state: {work}/last_good.pth')
+    ckpt = load_checkpoint_file(str(work / 'last_good.pth'))
+    assert ckpt['meta']['iter'] == 3
+    assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values())
+    log = open(next(work.rglob('*.log'))).read()
+    assert 'iter 2: non-finite loss, update skipped (1 in a row, 1 in total)' in log
