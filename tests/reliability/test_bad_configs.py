@@ -51,8 +51,13 @@ def test_bad_config_fails_before_training_naming_the_key(resume_config, tmp_path
     assert not work.exists()  # failed before the runner made its work dir
 
 
-def test_good_config_passes_the_check(resume_config):
+def test_every_shipped_config_passes_the_check(resume_config):
+    import glob
     from vsrkit.engine.config_check import check_config
     from vsrkit.engine.runner_utils import load_config
-    for path in (resume_config, os.path.join(ROOT, 'configs', 'spmc', 'spmc_x4_3f_lmdb.py')):
-        check_config(load_config(path))  # raises on any problem
+    paths = [p for p in glob.glob(os.path.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+             if '_base_' not in p]
+    assert len(paths) >= 6
+    for path in [resume_config, *sorted(paths)]:
+        check_config(load_config(path), build_model=False)  # raises on any problem
+    check_config(load_config(resume_config))  # with the model built for the stage check
