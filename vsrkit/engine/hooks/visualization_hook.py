@@ -1,6 +1,7 @@
 """VSRVisualizationHook: pictures of one fixed validation sample at every validation."""
 from __future__ import annotations
 
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -46,8 +47,8 @@ class VSRVisualizationHook(Hook):
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         self._count += 1
-        if (self._count - 1) % self.interval:
-            return
+        if (self._count - 1) % self.interval or not is_main_process():
+            return  # the visualizer writes on rank 0 only: the other ranks skip the forward
         from vsrkit.visualization import render_sample  # matplotlib etc. only when used
         dataset = runner.val_dataloader.dataset
         if self.sample_index >= len(dataset):
