@@ -51,7 +51,8 @@ def bgr_to_float_rgb(img: np.ndarray) -> np.ndarray:
     """BGR uint8 (H, W, 3) -> RGB float32 in [0, 1]; single-channel frames stay (H, W, 1)."""
     if img.shape[2] == 3:
         img = img[:, :, ::-1]
-    return np.ascontiguousarray(img, dtype=np.float32) / np.float32(255.0)
+    out = np.ascontiguousarray(img, dtype=np.float32)
+    return np.divide(out, np.float32(255.0), out=out)  # in place: frames are the big arrays
 
 
 class PairedVideoFrames:

@@ -54,7 +54,7 @@ _ENVS_PID: int | None = None
 def _shared_env(path: str) -> lmdb.Environment:
     global _ENVS_PID
     if _ENVS_PID != os.getpid():
-        for env in _ENVS.values():
+        for env in set(_ENVS.values()):
             try:
                 # Read-only and lock-free: closing only unmaps this process's view.
                 env.close()
@@ -62,20 +62,26 @@ def _shared_env(path: str) -> lmdb.Environment:
                 pass
         _ENVS.clear()
         _ENVS_PID = os.getpid()
-    key = os.path.realpath(path)
-    env = _ENVS.get(key)
+    env = _ENVS.get(path)
     if env is None:
-        try:
-            env = lmdb.open(path, readonly=True, lock=False, readahead=False, meminit=False)
-        except lmdb.Error as err:
-            raise DataError(f'{path}: cannot open LMDB: {err}') from None
-        _ENVS[key] = env
+        key = os.path.realpath(path)  # one handle also when two spellings name one LMDB
+        env = _ENVS.get(key)
+        if env is None:
+            try:
+                env = lmdb.open(path, readonly=True, lock=False, readahead=False, meminit=False)
+            except lmdb.Error as err:
+                raise DataError(f'{path}: cannot open LMDB: {err}') from None
+        _ENVS[key] = _ENVS[path] = env
     return env
 
 
 def close_lmdb(path: str) -> None:
     """Close this process's handle on the LMDB at ``path`` (reopened lazily if read again)."""
-    env = _ENVS.pop(os.path.realpath(path), None) if _ENVS_PID == os.getpid() else None
+    if _ENVS_PID != os.getpid():
+        return
+    env = _ENVS.pop(os.path.realpath(path), None)
+    for alias in [k for k, v in _ENVS.items() if v is env]:
+        del _ENVS[alias]
     if env is not None:
         env.close()
 
