@@ -27,19 +27,23 @@ def model():
     return NoisyToy()
 
 
-def _uninterrupted_and_resumed(tmp_path, hooks):
-    full = make_runner(tmp_path / 'full', model(), 8, hooks)
+def _uninterrupted_and_resumed(tmp_path, hooks, workers=0):
+    full = make_runner(tmp_path / 'full', model(), 8, hooks, num_workers=workers)
     full.train()
-    first = make_runner(tmp_path / 'part', model(), 4, hooks)
+    first = make_runner(tmp_path / 'part', model(), 4, hooks, num_workers=workers)
     first.train()
-    resumed = make_runner(tmp_path / 'part', model(), 8, hooks,
+    resumed = make_runner(tmp_path / 'part', model(), 8, hooks, num_workers=workers,
                           resume_from=str(tmp_path / 'part' / 'iter_4.pth'))
     resumed.train()
     return losses(full), losses(resumed)
 
 
-def test_resumed_losses_match_an_uninterrupted_run(tmp_path):
-    full, resumed = _uninterrupted_and_resumed(tmp_path, dict(rng_state=dict(type='RNGStateHook')))
+@pytest.mark.parametrize('workers', [0, 1], ids=['main_process', 'one_worker'])
+def test_resumed_losses_match_an_uninterrupted_run(tmp_path, workers):
+    # The data draw numpy noise (a random crop's stand-in) in the main process or in a
+    # worker; the model draws dropout masks from the torch RNG.
+    full, resumed = _uninterrupted_and_resumed(tmp_path, dict(rng_state=dict(type='RNGStateHook')),
+                                               workers)
     assert len(full) == 8 and len(resumed) == 8  # the message hub history is resumed too
     assert resumed[4:] == pytest.approx(full[4:], rel=1e-6, abs=1e-9)
     ckpt = load_checkpoint_file(str(tmp_path / 'part' / 'iter_4.pth'))  # weights-only loader

@@ -2,6 +2,7 @@
 step draws random numbers (dropout), data with known values, and a Runner factory."""
 import logging
 
+import numpy as np
 import torch
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
@@ -36,25 +37,31 @@ class NoisyToy(BaseModel):
 
 
 class ToyData(Dataset):
+    """16 fixed samples; ``noise`` adds numpy noise per draw (like a random crop/flip)."""
 
-    def __init__(self, n=16):
+    def __init__(self, n=16, noise=False):
         g = torch.Generator().manual_seed(0)
         self.x = torch.randn(n, 4, generator=g)
         self.y = torch.randn(n, 4, generator=g)
+        self.noise = noise
 
     def __len__(self):
         return len(self.x)
 
     def __getitem__(self, i):
-        return dict(inputs=self.x[i], data_samples=dict(gt=self.y[i]))
+        x = self.x[i]
+        if self.noise:
+            x = x + torch.from_numpy(np.random.randn(4).astype(np.float32))
+        return dict(inputs=x, data_samples=dict(gt=self.y[i]))
 
 
 def make_runner(work_dir, model, max_iters, hooks=None, resume_from=None,
-                wrapper='NonFiniteGuardOptimWrapper', shuffle=True):
+                wrapper='NonFiniteGuardOptimWrapper', shuffle=True, num_workers=0):
     _n[0] += 1
     return Runner(
         model=model, work_dir=str(work_dir), experiment_name=f'rel_toy_{_n[0]}',
-        train_dataloader=dict(dataset=ToyData(), batch_size=4, num_workers=0,
+        train_dataloader=dict(dataset=ToyData(noise=True), batch_size=4, num_workers=num_workers,
+                              persistent_workers=num_workers > 0,
                               sampler=dict(type='InfiniteSampler', shuffle=shuffle),
                               collate_fn=dict(type='default_collate')),
         train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
