@@ -9,14 +9,16 @@ For every scale s and high-res output size H x W (the LR input is H/s x W/s):
     output, autograd through all of it (what one writes first);
   - ``backward_warp`` (F.grid_sample, bilinear) of an H x W image by an H x W flow: the gather
     that produces the same number of output pixels.
-Prints the median time of ``--reps`` runs (after a warm-up), the throughput in output
-megapixels per second (batch * H * W / time) and the ratio time(SPMC) / time(grid_sample);
-the goal is ratio <= 1 for forward + backward.
+The ops are timed round-robin (one run of each in turn, ``--reps`` rounds after a warm-up round)
+so that all of them see the same background load, and the minimum over the rounds is reported:
+on a shared machine the least-disturbed run is the best estimate of an op's own cost. Prints
+that time, the throughput in output megapixels per second (batch * H * W / time) and the ratio
+time(op) / time(grid_sample); the goal is ratio <= 1 for SPMC forward + backward.
 """
 from __future__ import annotations
 
 import argparse
-import statistics
+import functools
 import time
 
 import torch
@@ -49,14 +51,22 @@ def reference_spmc(img: torch.Tensor, flow: torch.Tensor, scale: float) -> torch
     return out.view(c, n, oh, ow).permute(1, 0, 2, 3)
 
 
-def median_time(fn, reps: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def min_times(fns: dict, reps: int) -> dict:
+    """Minimum wall time of each callable over ``reps`` round-robin rounds (after a warm-up)."""
+    best = {}
+    for r in range(reps + 1):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            dt = time.perf_counter() - t0
+            if r > 0:  # round 0 is the warm-up
+                best[name] = min(best.get(name, float('inf')), dt)
+    return best
+
+
+def _no_grad(fn, img, flow):
+    with torch.no_grad():
+        return fn(img, flow)
 
 
 def make_case(n: int, c: int, h: int, w: int, max_flow: float, seed: int = 0):
@@ -67,7 +77,7 @@ def make_case(n: int, c: int, h: int, w: int, max_flow: float, seed: int = 0):
 
 
 def timings(scale: int, out_h: int, out_w: int, n: int, c: int, reps: int, max_flow: float) -> dict:
-    """Median seconds of each op at one configuration (keys: '<op> fwd' / '<op> fwd+bwd')."""
+    """Minimum seconds of each op at one configuration (keys: '<op> fwd' / '<op> fwd+bwd')."""
     h, w = out_h // scale, out_w // scale
     lr, lr_flow = make_case(n, c, h, w, max_flow)
     hr, hr_flow = make_case(n, c, h * scale, w * scale, max_flow * scale, seed=1)
@@ -82,15 +92,15 @@ def timings(scale: int, out_h: int, out_w: int, n: int, c: int, reps: int, max_f
         return run
 
     ops = {'spmc': lambda i, f: spmc_warp(i, f, scale),
-           'reference': lambda i, f: reference_spmc(i, f, scale)}
-    out = {}
-    with torch.no_grad():
-        for name, fn in ops.items():
-            out[f'{name} fwd'] = median_time(lambda: fn(lr, lr_flow), reps)
-        out['grid_sample fwd'] = median_time(lambda: backward_warp(hr, hr_flow), reps)
+           'reference': lambda i, f: reference_spmc(i, f, scale),
+           'grid_sample': None}
+    fns = {}
     for name, fn in ops.items():
-        out[f'{name} fwd+bwd'] = median_time(fwd_bwd(fn, lr, lr_flow), reps)
-    out['grid_sample fwd+bwd'] = median_time(fwd_bwd(backward_warp, hr, hr_flow), reps)
+        img, flow = (hr, hr_flow) if fn is None else (lr, lr_flow)
+        fn = backward_warp if fn is None else fn
+        fns[f'{name} fwd'] = functools.partial(_no_grad, fn, img, flow)
+        fns[f'{name} fwd+bwd'] = fwd_bwd(fn, img, flow)
+    out = min_times(fns, reps)
     return out
 
 
@@ -107,7 +117,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch}, '
-          f'C={args.channels}, float32; times are medians of {args.reps} runs')
+          f'C={args.channels}, float32; times are the minimum of {args.reps} round-robin runs')
     print('| scale | HR out | op | fwd ms | fwd Mpx/s | fwd ratio | fwd+bwd ms | fwd+bwd Mpx/s | fwd+bwd ratio |')
     print('|---|---|---|---|---|---|---|---|---|')
     for size in args.sizes:
