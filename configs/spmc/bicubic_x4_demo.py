@@ -1,0 +1,7 @@
+# Bicubic baseline on the demo's held-out clip (MATLAB-compatible bicubic of the centre frame,
+# no parameters): python tools/test.py configs/spmc/bicubic_x4_demo.py none
+_base_ = ['../_base_/datasets/demo_x4.py', '../_base_/default_runtime.py']
+
+model = dict(type='BicubicVSR', scale=4, num_frames=3, in_channels=1,
+             data_preprocessor=dict(type='VSRDataPreprocessor', shift=-0.5))
+test_cfg = dict(type='TestLoop')

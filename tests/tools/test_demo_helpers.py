@@ -1,0 +1,27 @@
+"""tools/demo.py's pieces that decide what is reported: which checkpoint, the table."""
+import importlib.util
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+spec = importlib.util.spec_from_file_location('tool_demo', os.path.join(ROOT, 'tools', 'demo.py'))
+demo = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(demo)
+
+
+def test_last_checkpoint_is_the_final_iteration_not_the_best(tmp_path):
+    for name in ('iter_800.pth', 'iter_2800.pth', 'iter_1600.pth', 'best_PSNR_iter_3000.pth', 'last_checkpoint'):
+        (tmp_path / name).write_text('')
+    assert demo.last_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_2800.pth')
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(SystemExit, match='no checkpoint'):
+        demo.last_checkpoint(str(tmp_path / 'empty'))
+
+
+def test_table_rows_and_differences_to_bicubic():
+    rows = [dict(method='Bicubic', PSNR=30.118, SSIM=0.83616),
+            dict(method='SPMC', PSNR=30.9, SSIM=0.85, train_s=600.0)]
+    lines = demo.table(rows).splitlines()
+    assert lines[2] == '| Bicubic | 30.12 | 0.8362 | +0.00 | - |'
+    assert lines[3] == '| SPMC | 30.90 | 0.8500 | +0.78 | 10.0 min |'
