@@ -1,6 +1,7 @@
 """data_prep under faults: SIGKILL during LMDB creation, a disk that fills up (file-size
 limit), a map_size far too small. Never a database under the final name unless complete;
 the same command re-run completes it, with exactly the frames a clean run writes."""
+import contextlib
 import os
 import resource
 import signal
@@ -85,20 +86,28 @@ def test_kill9_during_creation_then_rerun_completes(tmp_path, expected, capsys):
     _check_complete(out, expected)
 
 
-def _limit_file_size(limit):
-    def apply():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return apply
+@contextlib.contextmanager
+def _file_size_limit(limit):
+    """Writes past ``limit`` bytes fail with EFBIG, as on a full disk (this process only,
+    soft limit: restored afterwards)."""
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a kill
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, old_limit[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
 
 
 def test_disk_full_fails_cleanly_and_rerun_completes(tmp_path, expected, capsys):
     out = tmp_path / 'out'
     # GT frames (44x36) are ~5 kB: the GT LMDB's file outgrows 150 kB before the end.
-    res = subprocess.run(_cli(out), env=child_env(), capture_output=True, text=True, timeout=300,
-                         preexec_fn=_limit_file_size(150_000))
-    assert res.returncode == 2, res.stderr[-2000:]
-    last = res.stderr.strip().splitlines()[-1]
+    with _file_size_limit(150_000):
+        rc = _rerun(out, capsys)
+    err = capsys.readouterr().err
+    assert rc == 2, err[-2000:]
+    last = err.strip().splitlines()[-1]
     assert last.startswith('error: ') and 'train_GT.lmdb.partial: write failed' in last, last
     assert 're-run the same command to resume' in last  # LMDB reports EFBIG as an I/O error
     assert not (out / 'train_GT.lmdb').exists()
