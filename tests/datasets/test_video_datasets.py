@@ -2,10 +2,12 @@
 source pixels exactly, windows reflect at clip ends, DataLoader workers read safely, and
 bad data fails with a DataError naming the file, clip or key."""
 import logging
+import multiprocessing
 import os
 import random
 
 import cv2
+import lmdb
 import numpy as np
 import pytest
 import torch
@@ -16,6 +18,7 @@ from torch.utils.data import DataLoader
 from data_prep.convert import PrepSettings, build_lmdbs
 from data_prep.sources import FrameSelection, VideoSource
 from ds_helpers import rgb01, write_lmdb
+from vsrkit.datasets import frame_stores
 from vsrkit.datasets import DataError, LMDBVideoDataset, VideoTestDataset, reflect_index, \
     window_indices
 from vsrkit.datasets.degradations import bicubic_downsample
@@ -135,6 +138,34 @@ def test_dataloader_workers_read_safely_after_the_parent_opened_the_lmdb(lmdbs):
     batches = [next(it) for _ in range(5)]  # 20 samples > 12 frames: no epoch end
     assert all(b['inputs'].shape == (4, 3, 3, 4, 4) for b in batches)
     del it
+
+
+def _child_read(store, out):
+    inherited = dict(frame_stores._ENVS)
+    img = store.read('car_000', 0)
+    env = frame_stores._shared_env(store.path)
+    try:
+        inherited[store.path].stat()
+        closed = False
+    except lmdb.Error:
+        closed = True
+    out.put((frame_stores._ENVS_PID == os.getpid(), env is not inherited[store.path], closed,
+             int(img.sum())))
+
+
+def test_a_forked_child_opens_its_own_lmdb_handle(lmdbs):
+    # LMDB forbids using a handle across fork: the child must close the inherited one and
+    # open its own, though reusing it would seem to work.
+    store = frame_stores.LMDBFrameStore(lmdbs[0])
+    expected = int(store.read('car_000', 0).sum())
+    ctx = multiprocessing.get_context('fork')
+    out = ctx.Queue()
+    p = ctx.Process(target=_child_read, args=(store, out))
+    p.start()
+    own_pid, new_env, old_closed, checksum = out.get(timeout=60)
+    p.join()
+    assert own_pid and new_env and old_closed and checksum == expected
+    frame_stores._shared_env(store.path).stat()  # the parent's handle is untouched
 
 
 def test_config_and_size_errors(lmdbs, tmp_path, carphone):
