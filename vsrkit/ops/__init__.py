@@ -1,4 +1,6 @@
 """Pure tensor/array functions: warping, colour conversion, MATLAB-compatible resize."""
+# imresize: the package attribute must be the function, not the submodule of the same name.
+from .imresize import imresize
 from .color import rgb_to_y, rgb_to_ycbcr, ycbcr_to_rgb
 from .upsample import bicubic_upsample
 from .warp import backward_warp, pixel_grid, spmc_output_size, spmc_warp
@@ -6,10 +8,3 @@ from .warp import backward_warp, pixel_grid, spmc_output_size, spmc_warp
 __all__ = ['backward_warp', 'spmc_warp', 'spmc_output_size', 'pixel_grid',
            'bicubic_upsample', 'rgb_to_y', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'imresize']
 
-
-def __getattr__(name):
-    # imresize pulls in its kernel tables only when used.
-    if name == 'imresize':
-        from .imresize import imresize
-        return imresize
-    raise AttributeError(name)

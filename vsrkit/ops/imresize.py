@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
-import types
 
 import numpy as np
 
@@ -135,18 +133,3 @@ def imresize(img: np.ndarray, scale: float | None = None,
         return np.clip(np.round(out), 0, 255).astype(np.uint8)
     return out
 
-
-class _CallableModule(types.ModuleType):
-    """Lets ``vsrkit.ops.imresize(img, scale)`` work whichever object the package exposes.
-
-    ``vsrkit/ops/__init__.py`` exports ``imresize`` lazily, but importing this submodule
-    binds the package attribute ``vsrkit.ops.imresize`` to the *module*, so after the first
-    access (or after ``from vsrkit.ops import imresize``) callers would get the module.
-    Making the module callable keeps both spellings correct.
-    """
-
-    def __call__(self, *args, **kwargs):
-        return imresize(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
