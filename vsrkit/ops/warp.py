@@ -60,80 +60,86 @@ def spmc_output_size(h: int, w: int, scale: float) -> tuple[int, int]:
 
 
 def _spmc_taps(flow: Tensor, scale: float, out_h: int, out_w: int):
-    """The four bilinear taps of every source pixel on a padded HR grid.
+    """Where every source pixel splats, on the output grid padded by a ring of one pixel.
 
-    Taps are addressed on the output grid padded by one pixel on every side,
-    ``(out_h + 2) x (out_w + 2)``: a source pixel whose top-left tap lies in
-    ``[-1, out_w - 1] x [-1, out_h - 1]`` then has all four taps on the padded
-    grid, taps on the pad ring are cropped away afterwards, and pixels landing
-    further out get zero weight. This replaces four per-tap bounds checks by one
-    per pixel (the splat is memory-bound: fewer passes is what makes it fast).
+    The target ``(tx, ty) = scale * ((x, y) + flow)`` is clamped to
+    ``[-1, out_w] x [-1, out_h]`` before taking the bilinear taps: a pixel that
+    lands outside the output then puts all its weight on the pad ring, which is
+    cropped away, so no per-tap bounds checks (and no per-tap masks) are needed.
+    The splat is memory-bound: fewer passes over the taps is what makes it fast.
 
-    Returns ``index`` (N, 4*h*w) flat padded-grid positions of the taps in the
-    order (dy, dx) = (0, 0), (0, 1), (1, 0), (1, 1), and the per-axis weights
-    ``wx``, ``wy`` (N, 2, h*w) for offsets 0 and 1, zero for pixels that land
-    outside.
+    Returns ``base`` (N, h*w) int64 flat position of the top-left tap on the
+    padded grid of width ``out_w + 2`` (the other taps are at ``+1``, ``+W``,
+    ``+W+1``), the per-axis weights ``wx``, ``wy`` (N, 2, h*w) of offsets 0 and 1,
+    and the unclamped targets ``tx``, ``ty`` (N, h*w).
     """
     n, _, h, w = flow.shape
     hw = h * w
     xs, ys = pixel_grid(h, w, flow.device, flow.dtype)
-    tx = torch.add(flow[:, 0], xs).mul_(scale).view(n, hw)  # target x on the HR grid
+    tx = torch.add(flow[:, 0], xs).mul_(scale).view(n, hw)
     ty = torch.add(flow[:, 1], ys).mul_(scale).view(n, hw)
-    x0, y0 = tx.floor(), ty.floor()
-    fx, fy = tx.sub_(x0), ty.sub_(y0)  # weight of the right / bottom tap
-    x0c, y0c = x0.clamp(-1, out_w - 1), y0.clamp(-1, out_h - 1)
-    inside = ((x0c == x0) & (y0c == y0)).to(flow.dtype).unsqueeze(1)
+    cx, cy = tx.clamp(-1, out_w), ty.clamp(-1, out_h)
+    x0, y0 = cx.floor(), cy.floor()
+    fx, fy = cx.sub_(x0), cy.sub_(y0)  # weight of the right / bottom tap
     wp = out_w + 2
-    base = torch.add(x0c, y0c, alpha=wp).add_(wp + 1).long()  # top-left tap, padded grid
-    offsets = torch.tensor((0, 1, wp, wp + 1), device=flow.device).view(1, 4, 1)
-    index = (base.view(n, 1, hw) + offsets).view(n, 4 * hw)
-    wx = torch.stack((1 - fx, fx), 1).mul_(inside)
-    wy = torch.stack((1 - fy, fy), 1).mul_(inside)
-    return index, wx, wy
+    base = torch.add(x0, y0, alpha=wp).add_(wp + 1).long()
+    return base, torch.stack((1 - fx, fx), 1), torch.stack((1 - fy, fy), 1), tx, ty
 
 
 class _SPMCSplat(torch.autograd.Function):
-    """Forward splat by one scatter-add; analytic backward by one gather.
+    """Forward splat by four scatter-adds; analytic backward by four gathers.
 
     Autograd through the scatter would keep the (N, C, 4, h*w) weighted values
     and several index tensors alive; the analytic form keeps the taps only.
-    With the weights ``W(dy, dx) = wy[dy] * wx[dx]`` of the taps,
-    ``dJ/dtx = sum_dy wy[dy] (g(dy, 1) - g(dy, 0))`` and likewise for y, where
-    ``g`` is the incoming gradient gathered at the taps (times the source value).
+    With tap weights ``W(dy, dx) = wy[dy] * wx[dx]`` and ``g(dy, dx)`` the
+    incoming gradient at the taps: ``dL/dimg = sum W g``, ``dL/dtx = sum_c img *
+    sum_dy wy[dy] (g(dy, 1) - g(dy, 0))`` and likewise for y.
+
+    The output buffer is the padded grid plus two spare rows: a clamped pixel's
+    zero-weight taps may step one row past the pad ring. Each tap offset is one
+    ``scatter_add_`` into a shifted view of the buffer, sharing one (N, h*w)
+    index instead of building a (N, 4*h*w) one.
     """
 
     @staticmethod
     def forward(ctx, img: Tensor, flow: Tensor, scale: float, out_h: int, out_w: int) -> Tensor:
         n, c, h, w = img.shape
         hw = h * w
-        index, wx, wy = _spmc_taps(flow, scale, out_h, out_w)
-        weight = (wy.unsqueeze(2) * wx.unsqueeze(1)).view(n, 1, 4, hw)
-        values = (img.reshape(n, c, 1, hw) * weight).view(n, c, 4 * hw)
-        out = img.new_zeros(n, c, (out_h + 2) * (out_w + 2))
-        # scatter_add_ along the last dim runs in parallel over the (N, C) rows.
-        out.scatter_add_(2, index.view(n, 1, 4 * hw).expand(n, c, 4 * hw), values)
-        ctx.save_for_backward(img, index, wx, wy)
-        ctx.scale = scale
-        return out.view(n, c, out_h + 2, out_w + 2)[:, :, 1:-1, 1:-1].contiguous()
+        wp = out_w + 2
+        base, wx, wy, tx, ty = _spmc_taps(flow, scale, out_h, out_w)
+        values = img.reshape(n, c, 1, 1, hw) * (wy.unsqueeze(2) * wx.unsqueeze(1)).unsqueeze(1)
+        buf = img.new_zeros(n, c, (out_h + 4) * wp)
+        index = base.view(n, 1, hw).expand(n, c, hw)
+        for dy in (0, 1):
+            for dx in (0, 1):
+                buf[:, :, dy * wp + dx:].scatter_add_(2, index, values[:, :, dy, dx])
+        ctx.save_for_backward(img, base, wx, wy, tx, ty)
+        ctx.scale, ctx.out_size = scale, (out_h, out_w)
+        out = buf[:, :, :(out_h + 2) * wp].view(n, c, out_h + 2, wp)
+        return out[:, :, 1:-1, 1:-1].contiguous()
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):
-        img, index, wx, wy = ctx.saved_tensors
+        img, base, wx, wy, tx, ty = ctx.saved_tensors
         n, c, h, w = img.shape
         hw = h * w
-        padded = F.pad(grad_out, (1, 1, 1, 1)).view(n, c, -1)  # pad ring taps read 0
-        g = padded.gather(2, index.view(n, 1, 4 * hw).expand(n, c, 4 * hw)).view(n, c, 2, 2, hw)
+        out_h, out_w = ctx.out_size
+        wp = out_w + 2
+        padded = F.pad(grad_out, (1, 1, 1, 3)).reshape(n, c, -1)  # pad taps read 0
+        index = base.view(n, 1, hw).expand(n, c, hw)
+        g00, g01, g10, g11 = (padded[:, :, off:].gather(2, index) for off in (0, 1, wp, wp + 1))
+        wx0, wx1 = wx[:, None, 0], wx[:, None, 1]  # (N, 1, hw)
+        wy0, wy1 = wy[:, None, 0], wy[:, None, 1]
         grad_img = grad_flow = None
         if ctx.needs_input_grad[0]:
-            weight = (wy.unsqueeze(2) * wx.unsqueeze(1)).view(n, 1, 2, 2, hw)
-            grad_img = (g * weight).sum((2, 3)).view(n, c, h, w)
+            grad_img = ((g00 * wx0 + g01 * wx1) * wy0 + (g10 * wx0 + g11 * wx1) * wy1).view(n, c, h, w)
         if ctx.needs_input_grad[1]:
             src = img.reshape(n, c, hw)
-            g_dx = g[:, :, :, 1] - g[:, :, :, 0]  # (N, C, dy, hw)
-            g_dy = g[:, :, 1] - g[:, :, 0]        # (N, C, dx, hw)
-            grad_x = ((g_dx * wy.unsqueeze(1)).sum(2) * src).sum(1)
-            grad_y = ((g_dy * wx.unsqueeze(1)).sum(2) * src).sum(1)
-            grad_flow = torch.stack((grad_x, grad_y), 1).view(n, 2, h, w).mul_(ctx.scale)
+            grad_x = (((g01 - g00) * wy0 + (g11 - g10) * wy1) * src).sum(1)
+            grad_y = (((g10 - g00) * wx0 + (g11 - g01) * wx1) * src).sum(1)
+            # A clamped pixel lies wholly outside the output: its splat does not move with the flow.
+            live = (tx >= -1) & (tx <= out_w) & (ty >= -1) & (ty <= out_h)
+            grad_flow = (torch.stack((grad_x, grad_y), 1) * (live.unsqueeze(1) * ctx.scale)).view(n, 2, h, w)
         return grad_img, grad_flow, None, None, None
 
 
