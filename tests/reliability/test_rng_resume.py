@@ -27,14 +27,21 @@ def model():
     return NoisyToy()
 
 
+def _train(runner):
+    runner.train()
+    # Stop the DataLoader worker now (an infinite sampler's iterator never ends; left to the
+    # garbage collector, its shutdown stalls a later test for seconds).
+    it = getattr(runner.train_loop.dataloader_iterator, '_iterator', None)
+    if hasattr(it, '_shutdown_workers'):
+        it._shutdown_workers()
+    return runner
+
+
 def _uninterrupted_and_resumed(tmp_path, hooks, workers=0):
-    full = make_runner(tmp_path / 'full', model(), 8, hooks, num_workers=workers)
-    full.train()
-    first = make_runner(tmp_path / 'part', model(), 4, hooks, num_workers=workers)
-    first.train()
-    resumed = make_runner(tmp_path / 'part', model(), 8, hooks, num_workers=workers,
-                          resume_from=str(tmp_path / 'part' / 'iter_4.pth'))
-    resumed.train()
+    full = _train(make_runner(tmp_path / 'full', model(), 8, hooks, num_workers=workers))
+    _train(make_runner(tmp_path / 'part', model(), 4, hooks, num_workers=workers))
+    resumed = _train(make_runner(tmp_path / 'part', model(), 8, hooks, num_workers=workers,
+                                 resume_from=str(tmp_path / 'part' / 'iter_4.pth')))
     return losses(full), losses(resumed)
 
 

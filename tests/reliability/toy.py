@@ -61,7 +61,7 @@ def make_runner(work_dir, model, max_iters, hooks=None, resume_from=None,
     return Runner(
         model=model, work_dir=str(work_dir), experiment_name=f'rel_toy_{_n[0]}',
         train_dataloader=dict(dataset=ToyData(noise=True), batch_size=4, num_workers=num_workers,
-                              persistent_workers=num_workers > 0,
+                              persistent_workers=False,
                               sampler=dict(type='InfiniteSampler', shuffle=shuffle),
                               collate_fn=dict(type='default_collate')),
         train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
