@@ -9,7 +9,9 @@ iteration split into data / forward / backward / optimizer / framework overhead.
     python tools/benchmarks/bench_model.py all [--threads 2]   # the tables of docs/BENCHMARKS.md
 
 ``peak``: the machine's own fp32 throughput: a 2048^3 matmul and a 3x3 conv (64 -> 64 channels,
-1x64x256x256), GFLOP/s = counted FLOPs / best (minimum) wall time of 5 runs.
+1x64x256x256, the faster of NCHW and NHWC), GFLOP/s = counted FLOPs / best (minimum) wall time of
+5 runs. ``infer`` measures it again in the same process, right after the model, so that the
+model's share of the peak compares runs made under the same background load.
 
 ``infer``: one SR output frame (``mode='tensor'``, batch 1, 3 LR frames of the given size, Y, x4)
 of the default SPMC model (paper widths, configs/_base_/models/spmc.py) or the demo model
@@ -65,6 +67,9 @@ def peak() -> dict:
     t_mm = best_time(lambda: a @ b, 5)
     x, w = torch.rand(1, 64, 256, 256), torch.rand(64, 64, 3, 3)
     t_conv = best_time(lambda: F.conv2d(x, w, padding=1), 5)
+    # The same conv in NHWC (oneDNN's native layout on CPU): the better of the two is the peak.
+    xl, wl = x.to(memory_format=torch.channels_last), w.to(memory_format=torch.channels_last)
+    t_conv = min(t_conv, best_time(lambda: F.conv2d(xl, wl, padding=1), 5))
     return dict(matmul_gflops=2 * 2048 ** 3 / t_mm / 1e9,
                 conv3x3_gflops=2 * 64 * 64 * 9 * 256 * 256 / t_conv / 1e9)
 
@@ -96,9 +101,10 @@ def infer(kind: str, h: int, w: int, reps: int, channels_last: bool = False) -> 
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB -> MB on Linux
     flops = count_flops(model, x)
     params = sum(p.numel() for p in model.parameters())
+    pk = peak()  # in the same process and minute: the same background load as the model run
     return dict(model=kind + (' NHWC' if channels_last else ''), lr=f'{h}x{w}', hr=f'{h * model.scale}x{w * model.scale}', params=params,
                 ms_per_frame=t * 1e3, gflop_per_frame=flops / 1e9, gflops=flops / t / 1e9,
-                peak_mem_mb=peak_rss - base_rss)
+                peak_mem_mb=peak_rss - base_rss, **pk)
 
 
 class _Timed:
@@ -199,8 +205,9 @@ def main(argv=None) -> None:
     pk = run_child(['peak'], args.threads)
     print(f"\nmachine peak: matmul 2048^3 {pk['matmul_gflops']:.1f} GFLOP/s, "
           f"conv3x3 64->64 @256x256 {pk['conv3x3_gflops']:.1f} GFLOP/s")
-    print('\n| model | LR in | HR out | params | ms/frame | GFLOP/frame | GFLOP/s | % of conv peak | peak mem MB |')
-    print('|---|---|---|---|---|---|---|---|---|')
+    print('\n| model | LR in | HR out | params | ms/frame | GFLOP/frame | GFLOP/s | conv / matmul peak '
+          '| % of conv peak | peak mem MB |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
     for model, size, reps, extra in (('demo', '180x320', args.reps, []),
                                      ('demo', '180x320', args.reps, ['--channels-last']),
                                      ('demo', '360x640', args.reps, []),
@@ -208,16 +215,17 @@ def main(argv=None) -> None:
                                      ('default', '180x320', 1, [])):
         r = run_child(['infer', '--model', model, '--size', size, '--reps', str(reps), *extra],
                       args.threads)
-        print(f"| {model} | {r['lr']} | {r['hr']} | {r['params']:,} | {r['ms_per_frame']:.0f} "
+        print(f"| {r['model']} | {r['lr']} | {r['hr']} | {r['params']:,} | {r['ms_per_frame']:.0f} "
               f"| {r['gflop_per_frame']:.1f} | {r['gflops']:.1f} "
-              f"| {100 * r['gflops'] / pk['conv3x3_gflops']:.0f}% | {r['peak_mem_mb']:.0f} |", flush=True)
+              f"| {r['conv3x3_gflops']:.1f} / {r['matmul_gflops']:.1f} "
+              f"| {100 * r['gflops'] / r['conv3x3_gflops']:.0f}% | {r['peak_mem_mb']:.0f} |", flush=True)
     print('\n| config | stage | batch | iter ms | data | preprocess | forward | backward | step | zero_grad '
           '| overhead | overhead % |')
     print('|---|---|---|---|---|---|---|---|---|---|---|---|')
     for stage in ('motion', 'fusion', 'joint'):
         r = run_child(['train', '--config', args.config, '--stage', stage, '--iters', str(args.iters)],
                       args.threads)
-        print(f"| {os.path.basename(r['config'])} | {stage} | {r['batch']} | {r['iter']:.0f} "
+        print(f"| {os.path.basename(r['config'])} | {stage} | {r['batch']} | {r['iter']:.0f} | "
               + ' | '.join(f"{r[k]:.0f}" for k in ('data', 'preprocess', 'forward', 'backward', 'step',
                                                    'zero_grad', 'overhead'))
               + f" | {100 * r['overhead'] / r['iter']:.1f}% |", flush=True)
