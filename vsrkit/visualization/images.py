@@ -151,18 +151,19 @@ def comparison_panel(lr, sr, gt, scale: int, crop: tuple[int, int, int, int] | N
         raise ValueError(f'comparison_panel: crop {crop} must be multiples of the scale {scale}')
     lr_crop = to_hwc(lr_t)[y // scale:(y + h) // scale, x // scale:(x + w) // scale]
     lr_near = np.repeat(np.repeat(lr_crop, scale, axis=0), scale, axis=1)
+    cap = max(18, min(40, w // 12))  # one caption height for every tile
     tiles = [
-        add_caption(to_uint8(lr_near), 'LR (nearest)'),
+        add_caption(to_uint8(lr_near), 'LR (nearest)', cap),
         add_caption(to_uint8(to_hwc(bic_t)[y:y + h, x:x + w]),
-                    f'Bicubic {scores["psnr_bicubic"]:.2f} dB'),
-        add_caption(to_uint8(to_hwc(sr_t)[y:y + h, x:x + w]), f'{sr_label} {scores["psnr_sr"]:.2f} dB'),
-        add_caption(to_uint8(to_hwc(gt_t)[y:y + h, x:x + w]), 'GT'),
+                    f'Bicubic {scores["psnr_bicubic"]:.2f} dB', cap),
+        add_caption(to_uint8(to_hwc(sr_t)[y:y + h, x:x + w]),
+                    f'{sr_label} {scores["psnr_sr"]:.2f} dB', cap),
+        add_caption(to_uint8(to_hwc(gt_t)[y:y + h, x:x + w]), 'GT', cap),
     ]
     if context:
         full = to_uint8(gt_t)
         cv2.rectangle(full, (x, y), (x + w - 1, y + h - 1), (255, 0, 0), max(1, full.shape[1] // 200))
-        th = h
-        tw = max(1, round(full.shape[1] * th / full.shape[0]))
-        thumb = cv2.resize(full, (tw, th), interpolation=cv2.INTER_AREA)
-        tiles.insert(0, add_caption(thumb, 'frame'))
+        tw = max(1, round(full.shape[1] * h / full.shape[0]))
+        thumb = cv2.resize(full, (tw, h), interpolation=cv2.INTER_AREA)
+        tiles.insert(0, add_caption(thumb, 'frame (crop in red)', cap))
     return hstack(tiles), dict(scores, crop=tuple(int(v) for v in crop))

@@ -15,7 +15,15 @@ from torch import nn
 from vsrkit.ops import spmc_warp
 
 from .flow import flow_image
-from .images import add_caption, comparison_panel, hstack, spmc_maps_panel, to_uint8
+from .images import (add_caption, comparison_panel, hstack, spmc_maps_panel, textured_crop,
+                     to_uint8)
+
+MIN_FLOW_SCALE = 0.5  # LR pixels: flows smaller than this are drawn pale, not saturated
+
+
+def nearest_zoom(img: torch.Tensor, zoom: int) -> torch.Tensor:
+    """(C, H, W) -> (C, zoom*H, zoom*W) by pixel repetition."""
+    return img.repeat_interleave(zoom, -2).repeat_interleave(zoom, -1)
 
 
 @torch.no_grad()
@@ -36,14 +44,15 @@ def render_sample(model: nn.Module, inputs: torch.Tensor, gt: torch.Tensor | Non
             the model's ``in_channels``.
         gt: (C, s*h, s*w) ground truth in [0, 1] with the same C, or None.
         crop, crop_size: panel crop (see :func:`comparison_panel`).
-        max_flow: flow magnitude drawn saturated (None: the largest in the window).
+        max_flow: flow magnitude drawn saturated (None: the largest in the window, at least
+            :data:`MIN_FLOW_SCALE`).
         sr_label: caption of the model's output (default: the model class without 'VSR').
         with_sr: also return the whole SR frame as ``sr`` when ``gt`` is given.
 
     Returns:
         dict of (H, W, 3) uint8 RGB images: ``flow`` (each neighbour's flow to the centre,
         colour-wheel coded) and ``spmc`` (sparse map + splat weights of the frame before the
-        centre) when the model estimates flow; ``panel`` (LR / bicubic / SR / GT crops with
+        centre, on the panel's crop, zoomed) when the model estimates flow; ``panel`` (LR / bicubic / SR / GT crops with
         PSNR) when ``gt`` is given; ``sr`` (the whole SR frame) without gt or with ``with_sr``;
         plus ``scores`` (dict of PSNRs, if gt).
     """
@@ -55,24 +64,35 @@ def render_sample(model: nn.Module, inputs: torch.Tensor, gt: torch.Tensor | Non
     window = [run.prepare(frame) for frame in lr]
     sr = torch.from_numpy(run(window)).permute(2, 0, 1)  # (C, s*h, s*w) in [0, 1]
     out: dict = {}
-    if hasattr(model, 'forward_flows') and t > 1:
-        x = torch.stack([w[0] for w in window])[None]
-        flows = model.forward_flows(x)[0].float()  # (T, 2, h, w), zero at the centre
-        others = [i for i in range(t) if i != k]
-        mag = flows[others].norm(dim=1).max().item()
-        vmax = max_flow if max_flow is not None else max(mag, 1e-3)
-        out['flow'] = hstack([add_caption(flow_image(flows[i], max_flow=vmax),
-                                          f'flow {i - k:+d} -> 0 (max {vmax:.2f} px)')
-                              for i in others])
-        i = k - 1
-        sparse, weights = spmc_warp(lr[i:i + 1], flows[i:i + 1], s, return_weights=True)
-        out['spmc'] = spmc_maps_panel(sparse[0].cpu(), weights[0].cpu(),
-                                      (f'SPMC frame {i - k:+d} (sparse)', 'splat weights'))
     if gt is not None:
         label = sr_label or type(model).__name__.replace('VSR', '') or 'SR'
         out['panel'], out['scores'] = comparison_panel(lr[k].cpu(), sr, gt.detach().cpu().float(),
                                                        s, crop=crop, crop_size=crop_size,
                                                        sr_label=label)
+        crop = out['scores']['crop']
+    elif crop is None:
+        crop = textured_crop(sr, (crop_size, crop_size), align=s)
+    if hasattr(model, 'forward_flows') and t > 1:
+        x = torch.stack([w[0] for w in window])[None]
+        flows = model.forward_flows(x)[0].float()  # (T, 2, h, w), zero at the centre
+        others = [i for i in range(t) if i != k]
+        mag = flows[others].norm(dim=1).max().item()
+        # a floor keeps sub-pixel noise of a near-static scene from filling the wheel's colours
+        vmax = max_flow if max_flow is not None else max(mag, MIN_FLOW_SCALE)
+        out['flow'] = hstack([add_caption(flow_image(flows[i], max_flow=vmax),
+                                          f'flow {i - k:+d} -> 0: max {mag:.2f} px, '
+                                          f'saturated at {vmax:.2f} px')
+                              for i in others])
+        i = k - 1
+        sparse, weights = spmc_warp(lr[i:i + 1], flows[i:i + 1], s, return_weights=True)
+        # one crop (the panel's), nearest-zoomed: single splatted pixels stay visible
+        y0, x0, h, w = crop
+        zoom = max(1, 256 // max(h, w))
+        sparse, weights = (nearest_zoom(a[0, :, y0:y0 + h, x0:x0 + w].cpu(), zoom)
+                           for a in (sparse, weights))
+        out['spmc'] = spmc_maps_panel(sparse, weights,
+                                      (f'SPMC of frame {i - k:+d} (crop, x{zoom} zoom)',
+                                       'splat weights'))
     if gt is None or with_sr:
         out['sr'] = to_uint8(sr)
     return out
