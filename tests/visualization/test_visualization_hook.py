@@ -53,7 +53,7 @@ def test_hook_writes_flow_spmc_and_panel(tmp_path):
              glob.glob(str(tmp_path / '*' / 'vis_data' / 'vis_image' / '*.png'))}
     assert set(found) == {'val_flow_0.png', 'val_spmc_0.png', 'val_panel_0.png'}
     assert found['val_flow_0.png'].shape[0] >= 16  # two 16 x 20 flow maps + captions
-    assert found['val_spmc_0.png'].shape[1] == 2 * 256 + 4  # 16-px crops of map + weights, x16
+    assert found['val_spmc_0.png'].shape[1] == 2 * 320 + 4  # 16-px crops of map + weights, x20
     assert found['val_panel_0.png'].shape[0] >= 16
 
 
@@ -97,6 +97,6 @@ def test_render_sample_matches_model_and_inference_path():
     # the SPMC picture: the previous frame splatted with its estimated flow, on the panel crop
     from vsrkit.ops import spmc_warp
     sparse = spmc_warp(lr[:1], flows[:1], 2)[0, :, 8:24, 8:24]
-    zoomed = sparse.repeat_interleave(16, -2).repeat_interleave(16, -1)
+    zoomed = sparse.repeat_interleave(20, -2).repeat_interleave(20, -1)
     expected = np.clip(np.rint(zoomed.permute(1, 2, 0).numpy() * 255), 0, 255)
-    np.testing.assert_array_equal(images['spmc'][:256, :256], expected)
+    np.testing.assert_array_equal(images['spmc'][:320, :320], expected)

@@ -85,10 +85,12 @@ def render_sample(model: nn.Module, inputs: torch.Tensor, gt: torch.Tensor | Non
                               for i in others])
         i = k - 1
         sparse, weights = spmc_warp(lr[i:i + 1], flows[i:i + 1], s, return_weights=True)
-        # one crop (the panel's), nearest-zoomed: single splatted pixels stay visible
+        # the centre of the panel's crop, nearest-zoomed: single splatted pixels stay visible
         y0, x0, h, w = crop
-        zoom = max(1, 256 // max(h, w))
-        sparse, weights = (nearest_zoom(a[0, :, y0:y0 + h, x0:x0 + w].cpu(), zoom)
+        size = min(h, w, 80)
+        y0, x0 = y0 + (h - size) // 2, x0 + (w - size) // 2
+        zoom = max(1, 320 // size)
+        sparse, weights = (nearest_zoom(a[0, :, y0:y0 + size, x0:x0 + size].cpu(), zoom)
                            for a in (sparse, weights))
         out['spmc'] = spmc_maps_panel(sparse, weights,
                                       (f'SPMC of frame {i - k:+d} (crop, x{zoom} zoom)',
