@@ -1,0 +1,47 @@
+"""Regenerate docs/RESULTS.md from the ablation outputs (work_dirs/ablate*/table.md).
+
+    python tools/benchmarks/write_results.py [--template tools/benchmarks/results_template.md]
+
+Only substitutes the measured tables into the hand-written text: ``{{SR_TABLE}}``,
+``{{ME_TABLE_SHORT}}`` and ``{{ME_TABLE_LONG}}`` are replaced by the tables that
+tools/ablate.py wrote (the SR-variant table of work_dirs/ablate, and the motion-only tables of
+work_dirs/ablate and work_dirs/ablate_me).
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from ablate import make_table  # noqa: E402
+
+
+def results(work_dir: str) -> list[dict]:
+    out = []
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'ablation.json'))):
+        with open(path) as f:
+            out.append(json.load(f))
+    return sorted(out, key=lambda r: r['finished'])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--template', default='tools/benchmarks/results_template.md')
+    ap.add_argument('--out', default='docs/RESULTS.md')
+    args = ap.parse_args()
+    short = results('work_dirs/ablate')
+    long = results('work_dirs/ablate_me')
+    text = open(args.template).read()
+    text = text.replace('{{SR_TABLE}}', make_table([r for r in short if r['sr']]).strip())
+    text = text.replace('{{ME_TABLE_SHORT}}', make_table([r for r in short if not r['sr']]).strip())
+    text = text.replace('{{ME_TABLE_LONG}}', make_table(long).strip())
+    with open(args.out, 'w') as f:
+        f.write(text)
+    print(f'wrote {args.out}: {len(short)} + {len(long)} results')
+
+
+if __name__ == '__main__':
+    main()
