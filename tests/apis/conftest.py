@@ -1,5 +1,4 @@
 """Small real frames and tiny models shared by the apis tests."""
-import numpy as np
 import pytest
 import torch
 

@@ -14,10 +14,6 @@ import json
 import os
 import re
 
-import matplotlib
-
-matplotlib.use('Agg')  # files only; never needs a display
-import matplotlib.pyplot as plt  # noqa: E402
 
 METRIC_KEYS = ('PSNR', 'SSIM', 'EPE')
 _STAGE_RE = re.compile(r'Iter\(train\)\s*\[\s*(\d+)\s*/\s*\d+\]\s+stage:\s*(\S+)')
@@ -113,7 +109,11 @@ def plot_training_curves(path: str, out_png: str, title: str | None = None) -> d
     train, val = load_scalars(scalars)
     stages = run_stages(scalars)
     panels = int(bool(train)) + len(val)
-    fig, axes = plt.subplots(panels, 1, figsize=(7, 2.6 * panels), sharex=True, squeeze=False)
+    # A bare Figure (no pyplot): draws to a file with Agg without touching the global backend
+    # of whoever imported us (a notebook, a GUI).
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(7, 2.6 * panels))
+    axes = fig.subplots(panels, 1, sharex=True, squeeze=False)
     axes = list(axes[:, 0])
     last_iter = max([it for pts in train.values() for it, _ in pts] +
                     [it for pts in val.values() for it, _ in pts if it is not None] + [1])
@@ -133,7 +133,7 @@ def plot_training_curves(path: str, out_png: str, title: str | None = None) -> d
         if all(v > 0 for pts in train.values() for _, v in pts):
             ax.set_yscale('log')
         ax.set_ylabel('training loss')
-        ax.legend(fontsize=8, loc='upper right')
+        ax.legend(fontsize=8, loc='best')
     for ax, (k, pts) in zip(axes, sorted(val.items())):
         its, vals = zip(*[(it, v) for it, v in pts])
         ax.plot(its, vals, 'o-', ms=3, lw=1, color='C3')
@@ -142,5 +142,4 @@ def plot_training_curves(path: str, out_png: str, title: str | None = None) -> d
     fig.suptitle(title or os.path.basename(os.path.dirname(os.path.dirname(scalars))), fontsize=10)
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
-    plt.close(fig)
     return dict(scalars=scalars, stages=stages, losses=sorted(train), metrics=sorted(val))
