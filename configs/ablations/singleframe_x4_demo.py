@@ -1,9 +1,9 @@
-# Baseline row of the ablation table: the same fusion net fed only the reference frame
-# (SingleFrameVSR), trained for the SPMC baseline's fusion + joint iterations.
+# Baseline row of the ablation table: the same fusion net (the demo's widths, taken from the
+# demo config) fed only the reference frame (SingleFrameVSR), trained for the SPMC baseline's
+# fusion + joint iterations.
 _base_ = ['../spmc/spmc_x4_demo.py']
 model = dict(_delete_=True, type='SingleFrameVSR', scale=4, num_frames=3, in_channels=1,
-             fusion=dict(type='DetailFusionNet', enc_channels=(16, 32, 32, 64, 64), lstm_channels=64,
-                         dec_channels=(32, 32, 16)),
+             fusion={{_base_.model.fusion}},
              data_preprocessor=dict(type='VSRDataPreprocessor', shift=-0.5))
 sr_iters = 800 + 800  # spmc_x4_demo: fusion_iters + joint_iters (keep in step with it)
 custom_hooks = [dict(type='StageHook', stages=[
