@@ -250,7 +250,8 @@ def make_table(results: list[dict]) -> str:
             stages = '/'.join(str(s['begin']) for s in r['schedule']['stages'])
             flow = (f"{fmt(r.get('mean_flow_test'), '.3f')} / {fmt(km.get('mean_flow_synthetic'), '.3f')} "
                     f"({fmt(km.get('mean_flow_synthetic_gt'), '.3f')})") if km else '-'
-            lines.append(f"| {r['variant']} | {r['schedule']['max_iters']} ({stages or '-'}) "
+            iters = f"{r['schedule']['max_iters']} ({stages or '-'})" if r.get('trained', True) else '- (not trained)'
+            lines.append(f"| {r['variant']} | {iters} "
                          f"| {fmt(m.get('PSNR'), '.2f')} | {fmt(m.get('SSIM'), '.4f')} "
                          f"| {fmt(km.get('epe'), '.3f')} | {flow} | {r['params']:,} "
                          f"| {fmt(r['ms_per_frame'], '.1f')} | {r['train_seconds'] / 60:.1f} |")
