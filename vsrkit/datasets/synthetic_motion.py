@@ -21,7 +21,7 @@ set is the same on every run and machine):
    Because the flows are smooth, warping before downsampling equals downsampling before
    warping up to interpolation error: backward-warping the LR reference by ``flow_gt``
    reproduces LR frame i with a mean residual of ~0.01 (in [0, 1]), against ~0.02-0.05 for
-   zero flow (tests/datasets/test_synthetic_motion.py checks this gap).
+   zero flow (tests/benchmarks/test_synthetic_motion.py checks this gap).
 """
 from __future__ import annotations
 
