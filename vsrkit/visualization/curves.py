@@ -34,7 +34,11 @@ def find_scalars(path: str) -> str:
 
 
 def load_scalars(path: str) -> tuple[dict[str, list], dict[str, list]]:
-    """Read a scalars.json into ``(train, val)``: each maps a key to [(iteration, value), ...]."""
+    """Read a scalars.json into ``(train, val)``: each maps a key to [(iteration, value), ...].
+
+    Losses a stage does not compute (weight 0) are absent in that stage: mmengine's log repeats
+    their last value, and exact repeats are dropped.
+    """
     train: dict[str, list] = {}
     val: dict[str, list] = {}
     with open(path) as f:
@@ -48,7 +52,12 @@ def load_scalars(path: str) -> tuple[dict[str, list], dict[str, list]]:
             if 'iter' in rec:
                 for k, v in rec.items():
                     if k.startswith('loss') and isinstance(v, (int, float)):
-                        train.setdefault(k, []).append((rec['iter'], float(v)))
+                        pts = train.setdefault(k, [])
+                        # mmengine re-logs the last value of a loss that a stage stopped
+                        # computing; a window average never repeats bit for bit, so an exact
+                        # repeat is such a stale value and is dropped
+                        if not pts or pts[-1][1] != float(v):
+                            pts.append((rec['iter'], float(v)))
             else:
                 step = rec.get('step')
                 for k, v in rec.items():
@@ -94,13 +103,28 @@ def run_stages(scalars_path: str) -> list[tuple[int, str]]:
     return stages
 
 
+def _break_gaps(pts: list) -> tuple[list, list]:
+    """Split a curve where logging paused (a stage without this loss): NaN where the gap between
+    two points exceeds twice the usual logging interval, so no line is drawn across it."""
+    gaps = sorted(b[0] - a[0] for a, b in zip(pts, pts[1:]))
+    limit = 2 * gaps[len(gaps) // 2] if gaps else 0
+    its, vals = [pts[0][0]], [pts[0][1]]
+    for (i0, _), (i1, v1) in zip(pts, pts[1:]):
+        if i1 - i0 > limit:
+            its.append((i0 + i1) / 2)
+            vals.append(float('nan'))
+        its.append(i1)
+        vals.append(v1)
+    return its, vals
+
+
 def plot_training_curves(path: str, out_png: str, title: str | None = None) -> dict:
     """Plot losses (log scale, stages shaded) and validation metrics from a run into ``out_png``.
 
     Args:
         path: a work dir (its newest run is used) or a scalars.json.
         out_png: the PNG to write (its folder must exist).
-        title: figure title; defaults to the run folder's name.
+        title: figure title; defaults to '<work dir name> / <run timestamp>'.
 
     Returns:
         dict(scalars=path used, stages=[(iter, name)], losses=[keys], metrics=[keys]).
@@ -128,7 +152,7 @@ def plot_training_curves(path: str, out_png: str, title: str | None = None) -> d
     if train:
         ax = axes.pop(0)
         for k, pts in sorted(train.items()):
-            its, vals = zip(*pts)
+            its, vals = _break_gaps(pts)
             ax.plot(its, vals, label=k, lw=1)
         if all(v > 0 for pts in train.values() for _, v in pts):
             ax.set_yscale('log')
@@ -139,7 +163,9 @@ def plot_training_curves(path: str, out_png: str, title: str | None = None) -> d
         ax.plot(its, vals, 'o-', ms=3, lw=1, color='C3')
         ax.set_ylabel(f'val {k}' + (' (dB)' if k == 'PSNR' else ''))
     fig.axes[-1].set_xlabel('iteration')
-    fig.suptitle(title or os.path.basename(os.path.dirname(os.path.dirname(scalars))), fontsize=10)
+    run_dir = os.path.dirname(os.path.dirname(os.path.abspath(scalars)))
+    default_title = f'{os.path.basename(os.path.dirname(run_dir))} / {os.path.basename(run_dir)}'
+    fig.suptitle(title or default_title, fontsize=10)
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
     return dict(scalars=scalars, stages=stages, losses=sorted(train), metrics=sorted(val))

@@ -79,9 +79,10 @@ def render_sample(model: nn.Module, inputs: torch.Tensor, gt: torch.Tensor | Non
         mag = flows[others].norm(dim=1).max().item()
         # a floor keeps sub-pixel noise of a near-static scene from filling the wheel's colours
         vmax = max_flow if max_flow is not None else max(mag, MIN_FLOW_SCALE)
-        out['flow'] = hstack([add_caption(flow_image(flows[i], max_flow=vmax),
-                                          f'flow {i - k:+d} -> 0: max {mag:.2f} px, '
-                                          f'saturated at {vmax:.2f} px')
+        zoom = max(1, 320 // flows.shape[-1])  # small LR frames: nearest-zoom for legibility
+        scale_note = '' if vmax == mag else f' (scale {vmax:.2f})'
+        out['flow'] = hstack([add_caption(flow_image(nearest_zoom(flows[i], zoom), max_flow=vmax),
+                                          f'flow {i - k:+d} -> 0, max {mag:.2f} px{scale_note}')
                               for i in others])
         i = k - 1
         sparse, weights = spmc_warp(lr[i:i + 1], flows[i:i + 1], s, return_weights=True)
