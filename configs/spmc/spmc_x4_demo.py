@@ -15,8 +15,8 @@ _base_ = [
 model = dict(fusion=dict(enc_channels=(8, 16, 16, 32, 32), lstm_channels=32, dec_channels=(16, 16, 8)))
 
 motion_iters = 1200
-fusion_iters = 800
-joint_iters = 800
+fusion_iters = 1000
+joint_iters = 1000
 stages = [
     dict(name='motion', begin=0, trainable=['motion'],
          loss_weights=dict(warp=1.0, tv=0.01, sr=0.0)),
@@ -28,10 +28,10 @@ stages = [
 custom_hooks = [dict(type='StageHook', stages=stages)]
 
 max_iters = motion_iters + fusion_iters + joint_iters
-train_cfg = dict(max_iters=max_iters, val_interval=800)
+train_cfg = dict(max_iters=max_iters, val_interval=1000)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 # Constant lr for the motion stage; cosine decay over the SR iterations (fusion + joint).
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False, begin=motion_iters, end=max_iters,
                         T_max=fusion_iters + joint_iters, eta_min=1e-5)]
 default_hooks = dict(logger=dict(interval=50),
-                     checkpoint=dict(interval=800, max_keep_ckpts=1))
+                     checkpoint=dict(interval=1000, max_keep_ckpts=1))
