@@ -136,13 +136,15 @@ def main(argv=None) -> int:
     else:
         timings['data'] = Step('build demo data', [sys.executable, 'data_prep/make_demo.py',
                                                    '--out', args.data_root], filter_lines=False).wait()
-    data_opts = [] if args.data_root == 'data/demo' else [
+    # Another data root: point the configs' loaders at it (the bicubic config has only a test one).
+    test_opts = [] if args.data_root == 'data/demo' else [
+        f'test_dataloader.dataset.gt_path={args.data_root}/test_GT.lmdb',
+        f'test_dataloader.dataset.lq_path={args.data_root}/test_BIx4.lmdb']
+    data_opts = [] if not test_opts else [
         f'train_dataloader.dataset.gt_path={args.data_root}/train_GT.lmdb',
         f'train_dataloader.dataset.lq_path={args.data_root}/train_BIx4.lmdb',
         f'val_dataloader.dataset.gt_path={args.data_root}/test_GT.lmdb',
-        f'val_dataloader.dataset.lq_path={args.data_root}/test_BIx4.lmdb',
-        f'test_dataloader.dataset.gt_path={args.data_root}/test_GT.lmdb',
-        f'test_dataloader.dataset.lq_path={args.data_root}/test_BIx4.lmdb']
+        f'val_dataloader.dataset.lq_path={args.data_root}/test_BIx4.lmdb', *test_opts]
     opts = data_opts + list(args.cfg_options)
 
     def train(name, config):
@@ -153,7 +155,7 @@ def main(argv=None) -> int:
         out = osp.join(work, f'test_{name}.json')
         cmd = [sys.executable, 'tools/test.py', config, ckpt, '--out', out,
                '--work-dir', osp.join(work, f'test_{name}')]
-        return Step(f'evaluate {name}', cmd + (['--cfg-options', *data_opts] if data_opts else []),
+        return Step(f'evaluate {name}', cmd + (['--cfg-options', *test_opts] if test_opts else []),
                     threads=1), out
 
     # The two trainings run side by side, one core each; the single-frame model is cheaper,

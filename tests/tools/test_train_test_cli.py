@@ -140,3 +140,12 @@ def test_cli_errors_are_one_line(tiny, tmp_path, capsys):
     assert train_tool.main([str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith('train.py: error:') and 'bad.py' in err and '\n' not in err
+
+
+def test_bad_cfg_options_are_one_line(tiny, capsys):
+    # the bicubic config has no train loader: overriding inside it cannot merge
+    assert test_tool.main(['configs/spmc/bicubic_x4_demo.py', 'none', '--cfg-options',
+                           'train_dataloader.dataset.gt_path=x']) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith('test.py: error: configs/spmc/bicubic_x4_demo.py: --cfg-options '
+                          'train_dataloader.dataset.gt_path=x cannot be applied') and '\n' not in err

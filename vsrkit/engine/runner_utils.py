@@ -25,7 +25,11 @@ def load_config(path: str, cfg_options: Optional[dict] = None, work_dir: Optiona
         raise ConfigError(f'{path}: cannot read config ({type(err).__name__}: '
                           f'{str(err).splitlines()[0] if str(err) else ""})') from None
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except (TypeError, KeyError, ValueError) as err:
+            raise ConfigError(f'{path}: --cfg-options {" ".join(f"{k}={v}" for k, v in cfg_options.items())} '
+                              f'cannot be applied ({str(err).splitlines()[0][:300]})') from None
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
