@@ -199,10 +199,10 @@ def main(argv=None) -> int:
         f'PSNR/SSIM on Y (BT.601), {4} border pixels cropped, per clip then averaged; final '
         'checkpoints (not the best on validation, which uses this same clip).',
         f'Total run time {total / 60:.1f} min on {os.cpu_count()} CPU cores (data '
-        f'{timings["data"] / 60:.1f} min); mean 1-min load average {load:.1f} (above '
-        f'{os.cpu_count()}, other processes shared the cores and every step took longer). CPU '
-        f'time of all steps {cpu / 60:.1f} min, i.e. about {cpu / 60 / (os.cpu_count() or 1):.1f} '
-        'min of wall time on idle cores.',
+        f'{timings["data"] / 60:.1f} min); mean 1-min load average {load:.1f}'
+        + (f' (above {os.cpu_count()}: other processes shared the cores and every step took longer).'
+           if load > (os.cpu_count() or 1) else '.')
+        + f' CPU time of all steps {cpu / 60:.1f} min.',
         f'Configs: {SPMC_CONFIG}, {SINGLE_CONFIG}, {BICUBIC_CONFIG}; logs and checkpoints in {work}/.',
     ])
     with open(osp.join(work, 'results.md'), 'w') as f:
