@@ -3,7 +3,6 @@ validation, the test metrics file, resume, a 2-process DDP run on the CPU, clear
 
 train/test/resume run in-process through the tools' ``main`` (a subprocess costs ~10 s of
 imports each); the DDP run is a real ``torch.distributed.run`` subprocess."""
-import gc
 import glob
 import importlib.util
 import json
@@ -28,13 +27,6 @@ def load_tool(name):
 
 
 train_tool, test_tool = load_tool('train'), load_tool('test')
-
-
-def release_lmdbs():
-    # py-lmdb refuses to open one LMDB twice in a process; the previous in-process run's
-    # datasets still hold theirs until collected. (A store-level handle cache in
-    # vsrkit/datasets/frame_stores.py would make this unnecessary; reported.)
-    gc.collect()
 
 
 def log_text(work_dir):
@@ -74,7 +66,6 @@ def test_train_runs_three_stages_validates_and_keeps_best(trained):
 def test_test_tool_writes_the_metrics_of_the_checkpoint(trained, tmp_path, capsys):
     cfg, work = trained
     out_json = str(tmp_path / 'res' / 'results.json')
-    release_lmdbs()
     assert test_tool.main([cfg, os.path.join(work, 'iter_4.pth'), '--out', out_json,
                            '--work-dir', str(tmp_path / 'test'),
                            '--cfg-options', 'experiment_name=cli_test']) == 0
@@ -96,7 +87,6 @@ def test_resume_continues_in_the_stage_of_the_checkpoint(trained, tmp_path):
     shutil.copy(os.path.join(work, 'iter_2.pth'), resumed)
     with open(os.path.join(resumed, 'last_checkpoint'), 'w') as f:  # what --resume (auto) reads
         f.write(os.path.join(resumed, 'iter_2.pth'))
-    release_lmdbs()
     assert train_tool.main([cfg, '--work-dir', resumed, '--resume', '--cfg-options',
                             'train_cfg.val_interval=100', 'experiment_name=cli_resume']) == 0
     stage_lines = [ln for ln in log_text(resumed).splitlines() if 'StageHook:' in ln]
