@@ -38,12 +38,7 @@ def tiny_spmc_cfg():
 
 
 @pytest.fixture(scope='session')
-def real_frames():
+def real_frames(carphone_path):
     """12 frames (48 x 64 crop, uint8 RGB) of the bundled carphone clip."""
-    try:
-        from vsrkit.utils.demo_data import demo_video_path
-        path = demo_video_path('carphone_pristine.mp4')
-    except FileNotFoundError as err:
-        pytest.skip(str(err))
     from vsrkit.apis import FrameSource
-    return [f[40:88, 56:120].copy() for f in FrameSource(path, max_frames=12)]
+    return [f[40:88, 56:120].copy() for f in FrameSource(carphone_path, max_frames=12)]
