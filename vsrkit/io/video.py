@@ -70,6 +70,7 @@ class EncoderSpec:
         preset: the encoder option that ``preset`` sets, and ``default_preset`` its default.
         options: fixed encoder options.
         presets: the valid presets, where the encoder would print its own complaint.
+        env: environment defaults the encoder library reads (its console logging).
     """
     pix_fmt: str = 'yuv420p'
     quality: str | None = None
@@ -78,6 +79,7 @@ class EncoderSpec:
     default_preset: str | None = None
     options: dict = field(default_factory=dict)
     presets: tuple[str, ...] = ()
+    env: dict = field(default_factory=dict)
 
 
 X26X_PRESETS = ('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow',
@@ -86,7 +88,7 @@ ENCODERS = {
     'libx264': EncoderSpec('yuv420p', 'crf', 18, 'preset', 'medium', presets=X26X_PRESETS),
     'libx265': EncoderSpec('yuv420p', 'crf', 22, 'preset', 'medium',
                            {'x265-params': 'log-level=error'}, X26X_PRESETS),
-    'libsvtav1': EncoderSpec('yuv420p', 'crf', 30, 'preset', '8'),
+    'libsvtav1': EncoderSpec('yuv420p', 'crf', 30, 'preset', '8', env={'SVT_LOG': '1'}),
     # libvpx is in constant-quality mode only with a zero bitrate target
     'libvpx-vp9': EncoderSpec('yuv420p', 'crf', 31, 'cpu-used', '4', {'b': '0', 'row-mt': '1'}),
     'h264_nvenc': EncoderSpec('yuv420p', 'cq', 19, 'preset', 'p5'),
@@ -424,6 +426,8 @@ class VideoWriter:
         if self.codec not in self._out.supported_codecs:
             raise VideoIOError(f'{self.shown}: a {os.path.splitext(self.path)[1]} file cannot '
                                f'hold {self.codec} video')
+        for name, value in self.spec.env.items():
+            os.environ.setdefault(name, value)
         ctx = av.CodecContext.create(self.codec, 'w')
         ctx.width, ctx.height, ctx.pix_fmt = 64, 64, self.spec.pix_fmt
         ctx.time_base, ctx.framerate = Fraction(1, 25), Fraction(25)
