@@ -62,22 +62,29 @@ def test_frame_count_comes_from_the_stream_not_the_header(tmp_path):
     assert [f[0, 0, 0] for f in VideoReader(path, start=9)] == [90, 100, 110]
 
 
-def test_start_and_max_frames_are_frame_exact(av_clip):
-    """Frames k.. of a B-frame H.264 clip with key frames every 8, against the full decode."""
-    everything = list(VideoReader(av_clip))
-    times = frame_times(av_clip)
-    assert len(everything) == 24
-    for start, count in ((0, 3), (5, 4), (8, 1), (11, 13), (23, 5)):
-        reader = VideoReader(av_clip, start=start, max_frames=count)
+@pytest.mark.parametrize('gop', ['closed', 'open'])
+def test_start_and_max_frames_are_frame_exact(tmp_path, carphone_frames, gop):
+    """Frames k.. of B-frame H.264 with key frames every 8 (open GOPs: B-frames before a key
+    frame refer to the GOP before), against the full decode; a start seeks to the key frame
+    before it and finds the frame by its timestamp."""
+    params = {'crf': '20', 'g': '8', 'bf': '3'}
+    if gop == 'open':
+        params['x264-params'] = 'open-gop=1'
+    clip = encode_clip(tmp_path / 'gop.mp4', carphone_frames, options=params)
+    everything = list(VideoReader(clip))
+    times = frame_times(clip)
+    assert len(everything) == 30
+    for start, count in ((0, 3), (5, 4), (7, 2), (8, 1), (11, 13), (16, 3), (29, 5)):
+        reader = VideoReader(clip, start=start, max_frames=count)
         got = list(reader.timed())
-        assert len(reader) == len(got) == min(count, 24 - start)
+        assert len(reader) == len(got) == min(count, 30 - start)
         for k, (pts, frame) in enumerate(got):
-            assert np.array_equal(frame, everything[start + k])
+            assert np.array_equal(frame, everything[start + k]), (start, k)
             assert pts * reader.timing.time_base == times[start + k]
         assert reader.timing.begin == (times[start] if start else None)
-        assert reader.timing.end == (times[start + count] if start + count < 24 else None)
-    with pytest.raises(VideoIOError, match='zero frames could be decoded from frame 24 on'):
-        VideoReader(av_clip, start=24)
+        assert reader.timing.end == (times[start + count] if start + count < 30 else None)
+    with pytest.raises(VideoIOError, match='zero frames could be decoded from frame 30 on'):
+        VideoReader(clip, start=30)
 
 
 def test_ten_and_twelve_bit_rgb_round_to_nearest_exactly(tmp_path):

@@ -211,9 +211,10 @@ class VideoReader:
                                                                       start + max_frames)
         self.num_frames = max(self._stop - start, 0)
         tb, rate = self.time_base, Fraction(rate) if rate else Fraction(DEFAULT_FPS)
-        self._pts = self._pts if None not in self._pts else [
-            round(i / rate / tb) for i in range(self.total_frames)]  # streams without pts
-        self._pts.sort()  # decode order -> presentation order
+        # timestamps to seek by and to cut copied streams at: the packets' in presentation order
+        self._exact_pts = None not in self._pts and len(set(self._pts)) == len(self._pts)
+        self._pts = sorted(self._pts) if None not in self._pts else [
+            round(i / rate / tb) for i in range(self.total_frames)]
         at = lambda i: self._pts[i] * tb  # noqa: E731
         self.timing = Timing(tb, rate, begin=at(start) if 0 < start < self.total_frames else None,
                              end=at(self._stop) if self._stop < self.total_frames else None)
@@ -228,7 +229,9 @@ class VideoReader:
         pts = []
         try:
             for packet in container.demux(stream):
-                if packet.size:  # the demuxer ends with an empty flush packet
+                # the demuxer ends with an empty flush packet; discarded packets (before an
+                # MP4 edit list's start) are decoded but never shown
+                if packet.size and not packet.is_discard:
                     pts.append(packet.pts if packet.pts is not None else packet.dts)
         except av.error.FFmpegError as err:
             raise VideoIOError(f'{self.path}: unreadable after video packet {len(pts)} '
@@ -243,18 +246,40 @@ class VideoReader:
 
     def timed(self) -> Iterator[tuple[int, np.ndarray]]:
         """``(pts, frame)`` for the selected frames; pts in ``timing.time_base`` ticks."""
+        if self.num_frames == 0:
+            return
+        seek = self.start > 0 and self._exact_pts
+        try:
+            yield from self._decode(seek)
+        except _SeekMissed:  # the decoder's timestamps disagree with the packets'
+            yield from self._decode(False)
+
+    def _decode(self, seek: bool) -> Iterator[tuple[int, np.ndarray]]:
+        """Decode the selection. With ``seek``, start at the key frame before frame ``start``
+        and find ``start`` by its timestamp; without, decode from frame 0 and count."""
         index = 0
         with _open_input(self.path) as container:
             stream = container.streams.video[0]
             stream.thread_type = 'AUTO'
+            if seek:
+                target = self._pts[self.start]
+                container.seek(target, stream=stream, backward=True)
+                index = None  # known once the target frame comes out
             frames = container.decode(stream)
-            while index < self._stop:
+            while index is None or index < self._stop:
                 try:
                     frame = next(frames, None)
                 except av.error.FFmpegError as err:
-                    raise CorruptFrameError(f'{self.path}: frame {index} of {self.total_frames} '
-                                            f'cannot be decoded (corrupt video: {_reason(err)})',
-                                            index, self.total_frames) from None
+                    raise CorruptFrameError(f'{self.path}: frame {index or self.start} of '
+                                            f'{self.total_frames} cannot be decoded (corrupt '
+                                            f'video: {_reason(err)})', index or self.start,
+                                            self.total_frames) from None
+                if index is None:
+                    if frame is None or frame.pts is None or frame.pts > target:
+                        raise _SeekMissed
+                    if frame.pts < target:
+                        continue
+                    index = self.start
                 if frame is None:
                     break
                 if index >= self.start:
@@ -269,6 +294,10 @@ class VideoReader:
             raise CorruptFrameError(f'{self.path}: frame {index} of {self.total_frames} cannot '
                                     'be decoded (corrupt video: the decoder gave no more)',
                                     index, self.total_frames)
+
+
+class _SeekMissed(Exception):
+    """After a seek, the decoded timestamps did not lead to the wanted frame."""
 
 
 # ----------------------------------------------------------------------------- writing
