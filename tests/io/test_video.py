@@ -357,6 +357,7 @@ def test_output_is_atomic(tmp_path, av_clip, carphone_frames):
             for f in carphone_frames[:3]:
                 w.write(f)
             assert os.path.basename(w.tmp) == f'.out.{os.getpid()}.partial.mp4'
+            assert os.path.isfile(w.tmp)
             raise RuntimeError('boom')
     assert sorted(os.listdir(tmp_path)) == ['out.mp4'] and target.read_bytes() == b'old'
     with pytest.raises(VideoIOError, match='no frames were written'):

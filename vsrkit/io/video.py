@@ -399,8 +399,8 @@ class VideoWriter:
         self._copies: dict[int, av.stream.Stream] = {}
         self._pending = None
         try:
-            open(self.tmp, 'wb').close()  # unwritable output: fail now, not after the work
-            os.remove(self.tmp)  # PyAV creates it again with the first frame
+            # exists from now on: an unwritable output fails before the work, not after it
+            open(self.tmp, 'wb').close()
             # Matroska would otherwise shift every stream so that audio starting before 0 (an
             # AAC encoder delay, or a cut inside an audio frame) does not: video would move too
             self._out = av.open(self.tmp, 'w', options={'avoid_negative_ts': 'disabled'})
