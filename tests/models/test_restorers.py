@@ -6,8 +6,8 @@ from mmengine.optim import OptimWrapper
 from vsrkit.ops import bicubic_upsample, spmc_warp
 from vsrkit.registry import MODELS, ConfigError
 
-SMALL_FUSION = dict(type='DetailFusionNet', enc_channels=(8, 16, 16, 16, 16), lstm_channels=16,
-                    dec_channels=(16, 16, 8))
+SMALL_FUSION = dict(type='DetailFusionNet', enc_channels=(8, 16, 16, 16), lstm_channels=16,
+                    dec_channels=(8, 16, 16, 8, 8))
 SMALL_MOTION = dict(type='VESPCNMotion', coarse_channels=(8, 8, 8, 8), fine_channels=(8, 8, 8, 8))
 
 
@@ -85,9 +85,10 @@ def test_loss_terms_match_the_components():
     flows = model.forward_flows(x)
     warp = torch.stack([model.warp_loss(x[:, i], x[:, 1], flows[:, i]) for i in (0, 2)]).mean()
     tv = torch.stack([model.tv_loss(flows[:, i]) for i in (0, 2)]).mean()
-    hr = torch.stack([spmc_warp(x[:, i], flows[:, i], 4) for i in range(3)], 1)
+    hr = torch.stack([spmc_warp(x[:, i], flows[:, i], 4, offset=1.5) for i in range(3)], 1)
     out = model.fusion(hr, bicubic_upsample(x[:, 1], 4))
-    sr = sum(((out[:, i] - gt) ** 2).mean() for i in range(3)) / 3
+    k = (0.5, 0.75, 1.0)  # linear k_i, normalised by their sum 2.25
+    sr = sum(k[i] * ((out[:, i] - gt) ** 2).mean() for i in range(3)) / 2.25
     torch.testing.assert_close(losses['loss_warp'], 2.0 * warp)
     torch.testing.assert_close(losses['loss_tv'], 0.5 * tv)
     torch.testing.assert_close(losses['loss_sr'], 3.0 * sr)
@@ -191,7 +192,7 @@ def test_single_frame_vsr(c):
     x = data['inputs']
     sr = model(x, mode='tensor')
     ref = x[:, 1]
-    hr = spmc_warp(ref, torch.zeros(2, 2, 8, 12), 4)
+    hr = spmc_warp(ref, torch.zeros(2, 2, 8, 12), 4, offset=1.5)
     torch.testing.assert_close(sr, model.fusion(hr[:, None], bicubic_upsample(ref, 4))[:, 0])
     other = x.clone()
     other[:, [0, 2]] = torch.rand(2, 2, c, 8, 12)

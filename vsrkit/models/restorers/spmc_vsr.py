@@ -9,7 +9,7 @@ from torch import Tensor
 from vsrkit.ops import bicubic_upsample
 from vsrkit.registry import MODELS, ConfigError
 
-from .base import BaseVSR, build_part
+from .base import BaseVSR, build_part, compensated_extra
 
 
 @MODELS.register_module()
@@ -63,7 +63,8 @@ class SPMCVSR(BaseVSR):
         name = type(self).__name__
         self.motion = build_part(name, 'motion', motion, in_channels=in_channels)
         self.compensation = build_part(name, 'compensation', compensation, scale=self.scale)
-        self.fusion = build_part(name, 'fusion', fusion, in_channels=in_channels)
+        self.fusion = build_part(name, 'fusion', fusion, out_channels=in_channels,
+                                 in_channels=in_channels + compensated_extra(self.compensation))
         self.warp_loss = build_part(name, 'warp_loss', warp_loss)
         self.tv_loss = build_part(name, 'tv_loss', tv_loss)
         self.sr_loss = build_part(name, 'sr_loss', sr_loss)
@@ -98,7 +99,7 @@ class SPMCVSR(BaseVSR):
     def _fuse(self, inputs: Tensor, flows: Tensor) -> Tensor:
         """Compensate every frame and fuse: (B, T, C, h, w) -> (B, T, C, s*h, s*w)."""
         b, t, c, h, w = inputs.shape
-        hr_shape = (b * t, c, h * self.scale, w * self.scale)
+        hr_shape = (b * t, c + compensated_extra(self.compensation), h * self.scale, w * self.scale)
         hr = self.compensation(inputs.flatten(0, 1), flows.flatten(0, 1))
         if hr.shape != hr_shape:
             raise ConfigError(f'{type(self.compensation).__name__} returned {tuple(hr.shape)}, expected '
