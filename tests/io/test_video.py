@@ -38,7 +38,7 @@ def test_decodes_the_bundled_video_bit_identically_to_opencv(carphone_path):
     """The demo LMDBs were built from OpenCV's decoding: PyAV must give the same pixels."""
     cap = cv2.VideoCapture(carphone_path)
     reader = VideoReader(carphone_path, bgr=True)
-    assert reader.total_frames == len(reader) == 120 and (reader.width, reader.height) == (176, 144)
+    assert reader.frame_count == len(reader) == 120 and (reader.width, reader.height) == (176, 144)
     for i, frame in enumerate(reader):
         ok, ref = cap.read()
         assert ok and np.array_equal(frame, ref), f'frame {i} differs from OpenCV'
@@ -58,7 +58,7 @@ def test_frame_count_comes_from_the_stream_not_the_header(tmp_path):
     open(path, 'wb').write(data)
     assert cv2.VideoCapture(path).get(cv2.CAP_PROP_FRAME_COUNT) == 500
     reader = VideoReader(path)
-    assert reader.total_frames == 12 and len(list(reader)) == 12
+    assert reader.frame_count == 12 and len(list(reader)) == 12
     assert [f[0, 0, 0] for f in VideoReader(path, start=9)] == [90, 100, 110]
 
 
@@ -341,7 +341,7 @@ def test_corrupt_frame_is_named(tmp_path, carphone_path):
     bad = tmp_path / 'bad.mp4'
     bad.write_bytes(bytes(data))
     reader = VideoReader(str(bad))
-    assert reader.total_frames == 120
+    assert reader.frame_count == 120
     with pytest.raises(CorruptFrameError, match=r'bad\.mp4: frame 31 of 120 cannot be decoded '
                                                 r'\(corrupt video: ') as err:
         list(reader)

@@ -185,7 +185,7 @@ class VideoReader:
 
     Attributes:
         path, width, height, codec (decoder name), pix_fmt (as stored).
-        total_frames: frames in the stream, counted by demuxing.
+        frame_count: frames in the stream, counted by demuxing.
         num_frames: frames selected (after ``start``, capped by ``max_frames``).
         fps: nominal frame rate (float; the average for variable-rate video), or None.
         timing: :class:`Timing` of the selection (time base, rate, [begin, end) in the input).
@@ -205,19 +205,19 @@ class VideoReader:
             self.time_base = stream.time_base or Fraction(1, DEFAULT_FPS)
             rate = stream.average_rate or stream.guessed_rate or stream.base_rate
             self._pts = self._demux_pts(container, stream)
-        self.total_frames = len(self._pts)
+        self.frame_count = len(self._pts)
         self.fps = float(rate) if rate else None
-        self._stop = self.total_frames if max_frames is None else min(self.total_frames,
+        self._stop = self.frame_count if max_frames is None else min(self.frame_count,
                                                                       start + max_frames)
         self.num_frames = max(self._stop - start, 0)
         tb, rate = self.time_base, Fraction(rate) if rate else Fraction(DEFAULT_FPS)
         # timestamps to seek by and to cut copied streams at: the packets' in presentation order
         self._exact_pts = None not in self._pts and len(set(self._pts)) == len(self._pts)
         self._pts = sorted(self._pts) if None not in self._pts else [
-            round(i / rate / tb) for i in range(self.total_frames)]
+            round(i / rate / tb) for i in range(self.frame_count)]
         at = lambda i: self._pts[i] * tb  # noqa: E731
-        self.timing = Timing(tb, rate, begin=at(start) if 0 < start < self.total_frames else None,
-                             end=at(self._stop) if self._stop < self.total_frames else None)
+        self.timing = Timing(tb, rate, begin=at(start) if 0 < start < self.frame_count else None,
+                             end=at(self._stop) if self._stop < self.frame_count else None)
         first = next(iter(self), None)
         if first is None:
             raise VideoIOError(f'{path}: zero frames could be decoded'
@@ -271,9 +271,9 @@ class VideoReader:
                     frame = next(frames, None)
                 except av.error.FFmpegError as err:
                     raise CorruptFrameError(f'{self.path}: frame {index or self.start} of '
-                                            f'{self.total_frames} cannot be decoded (corrupt '
+                                            f'{self.frame_count} cannot be decoded (corrupt '
                                             f'video: {_reason(err)})', index or self.start,
-                                            self.total_frames) from None
+                                            self.frame_count) from None
                 if index is None:
                     if frame is None or frame.pts is None or frame.pts > target:
                         raise _SeekMissed
@@ -291,9 +291,9 @@ class VideoReader:
                     yield (frame.pts if frame.pts is not None else self._pts[index]), array
                 index += 1
         if index < self._stop:
-            raise CorruptFrameError(f'{self.path}: frame {index} of {self.total_frames} cannot '
+            raise CorruptFrameError(f'{self.path}: frame {index} of {self.frame_count} cannot '
                                     'be decoded (corrupt video: the decoder gave no more)',
-                                    index, self.total_frames)
+                                    index, self.frame_count)
 
 
 class _SeekMissed(Exception):
