@@ -401,9 +401,7 @@ class VideoWriter:
         try:
             # exists from now on: an unwritable output fails before the work, not after it
             open(self.tmp, 'wb').close()
-            # Matroska would otherwise shift every stream so that audio starting before 0 (an
-            # AAC encoder delay, or a cut inside an audio frame) does not: video would move too
-            self._out = av.open(self.tmp, 'w', options={'avoid_negative_ts': 'disabled'})
+            self._out = av.open(self.tmp, 'w', options=self._muxer_options(ext))
             self._check_encoder()
             if copy_from is not None:
                 self._plan_copies(copy_from)
@@ -415,6 +413,17 @@ class VideoWriter:
             raise
 
     # -- set-up -----------------------------------------------------------------------------
+
+    def _muxer_options(self, ext: str) -> dict[str, str]:
+        # Matroska would otherwise shift every stream so that audio starting before 0 (an AAC
+        # encoder delay, or a cut inside an audio frame) does not: the video would move too
+        options = {'avoid_negative_ts': 'disabled'}
+        if ext in ('.mp4', '.m4v', '.mov'):
+            # the edit list that places a stream starting after 0 counts in this unit (1 ms
+            # by default, which would move every frame of a TS input by up to 1 ms)
+            tb = self.timing.time_base
+            options['movie_timescale'] = str(tb.denominator if tb.numerator == 1 else 90000)
+        return options
 
     def _generic_spec(self) -> EncoderSpec:
         try:
