@@ -4,7 +4,6 @@ validation, the test metrics file, resume, a 2-process DDP run on the CPU, clear
 train/test/resume run in-process through the tools' ``main`` (a subprocess costs ~10 s of
 imports each); the DDP run is a real ``torch.distributed.run`` subprocess."""
 import glob
-import importlib.util
 import json
 import math
 import os
@@ -16,17 +15,10 @@ import sys
 import pytest
 import torch
 
+from vsrkit.cli import test as test_tool
+from vsrkit.cli import train as train_tool
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', os.path.join(ROOT, 'tools', f'{name}.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-train_tool, test_tool = load_tool('train'), load_tool('test')
 
 
 def log_text(work_dir):

@@ -6,31 +6,20 @@ import time
 from collections import deque
 from typing import Iterator
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
 
+from vsrkit.datasets.degradations import crop_to_multiple, degrade
+from vsrkit.datasets.windows import sliding_windows
+from vsrkit.errors import ConfigError, DataError
 from vsrkit.evaluation.functional import psnr
+from vsrkit.io.frames import write_image
+from vsrkit.io.streams import FrameSink, FrameSource
 from vsrkit.ops.upsample import bicubic_upsample
 
 from .inference import WindowSR
 from .progress import Progress
-from .video_io import FrameSink, FrameSource, VideoIOError
-from .windowing import sliding_windows
-
-
-def degrade_bicubic(frame: np.ndarray, scale: int) -> np.ndarray:
-    """(H, W, 3) uint8 RGB -> (H/s, W/s, 3) uint8: MATLAB bicubic downscaling (BI degradation).
-
-    H and W must be multiples of ``scale`` (crop first). The result is rounded to 8 bit, as the
-    LR frames of the training LMDBs are stored.
-    """
-    from vsrkit.ops.imresize import imresize  # MATLAB-compatible, antialiased when shrinking
-    h, w = frame.shape[:2]
-    if h % scale or w % scale:
-        raise ValueError(f'degrade_bicubic: {w}x{h} is not a multiple of the scale x{scale}')
-    return imresize(frame, output_shape=(h // scale, w // scale))  # uint8 in, rounded uint8 out
 
 
 def _chw(frame: np.ndarray) -> torch.Tensor:
@@ -62,14 +51,14 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
         ``scale_check``, psnr / psnr_bicubic (means over frames, dB).
     """
     if panel is not None and not scale_check:
-        raise ValueError('--panel needs --scale-check (the panel compares with the input as GT)')
+        raise ConfigError('--panel needs --scale-check (the panel compares with the input as GT)')
     source = FrameSource(input, max_frames=max_frames, start=start)
     if panel is not None:
         panel_frame = len(source) // 2 if panel_frame is None else panel_frame
         if not 0 <= panel_frame < len(source):
-            raise ValueError(f'--panel-frame {panel_frame}: {input} has {len(source)} frames')
+            raise ConfigError(f'--panel-frame {panel_frame}: {input} has {len(source)} frames')
         if not os.path.isdir(os.path.dirname(os.path.abspath(panel))):
-            raise VideoIOError(f'{panel}: its folder does not exist')
+            raise DataError(f'{panel}: its folder does not exist')
     run = WindowSR(model, tile, tile_overlap)
     s = run.scale
     lr_h, lr_w = (source.height // s, source.width // s) if scale_check else (source.height,
@@ -84,12 +73,12 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
     def lr_frames() -> Iterator[np.ndarray]:
         for frame in source:
             if scale_check:
-                h, w = frame.shape[0] // s * s, frame.shape[1] // s * s
-                if h == 0 or w == 0:
-                    raise ValueError(f'{input}: frames of {frame.shape[1]}x{frame.shape[0]} are '
-                                     f'smaller than the scale x{s}')
-                gt_queue.append(frame[:h, :w])
-                frame = degrade_bicubic(frame[:h, :w], s)
+                gt = crop_to_multiple(frame, s)
+                if gt.size == 0:
+                    raise DataError(f'{input}: frames of {frame.shape[1]}x{frame.shape[0]} are '
+                                    f'smaller than the scale x{s}')
+                gt_queue.append(gt)
+                frame = degrade(gt, 'BI', s)
                 lr_queue.append(frame)
             yield frame
 
@@ -126,9 +115,8 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
         stats['psnr_bicubic'] = float(np.mean(scores_bic))
     if panel is not None:
         if panel_img is None:
-            raise ValueError(f'--panel-frame {panel_frame}: the input has {sink.count} frames')
-        if not cv2.imwrite(panel, cv2.cvtColor(panel_img, cv2.COLOR_RGB2BGR)):
-            raise VideoIOError(f'{panel}: could not write the panel image')
+            raise ConfigError(f'--panel-frame {panel_frame}: the input has {sink.count} frames')
+        write_image(panel, panel_img, rgb=True)
         stats['panel'] = panel
     return stats
 

@@ -1,7 +1,6 @@
 """What every vsrkit restorer shares: properties, input checks, loss weights, predict packing."""
 from __future__ import annotations
 
-import inspect
 from typing import Mapping
 
 import torch
@@ -9,7 +8,9 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 from torch import Tensor
 
-from vsrkit.registry import MODELS, ConfigError
+from vsrkit.registry import MODELS, ConfigError, accepted_args
+
+from ..data_preprocessor import VSRDataPreprocessor
 
 MODES = ('tensor', 'loss', 'predict')
 
@@ -26,14 +27,14 @@ def build_part(owner: str, part: str, cfg, **fill) -> nn.Module:
     if not isinstance(cfg, Mapping) or 'type' not in cfg:
         raise ConfigError(f"{owner}: '{part}' must be a config dict with a 'type', got {cfg!r}")
     cfg = dict(cfg)
-    cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
-    params = inspect.signature(cls).parameters if cls is not None else {}
+    cls = MODELS.check(cfg, f'{owner}.{part}') if isinstance(cfg['type'], str) else cfg['type']
+    accepted = accepted_args(cls) or set()
     for key, value in fill.items():
         if key in cfg:
             if cfg[key] != value:
                 raise ConfigError(f"{owner}: {part}.{key}={cfg[key]!r} conflicts with the "
                                   f"model's {key}={value!r}")
-        elif key in params:
+        elif key in accepted:
             cfg[key] = value
     return MODELS.build(cfg)
 
@@ -55,6 +56,10 @@ class BaseVSR(BaseModel):
             # Build in our registry: mmengine's root would not find vsrkit's preprocessor.
             data_preprocessor = MODELS.build(dict(data_preprocessor))
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if not isinstance(self.data_preprocessor, VSRDataPreprocessor):
+            raise ConfigError(f"{name}: data_preprocessor must be dict(type='VSRDataPreprocessor', "
+                              f'shift=...) (it owns the pixel range), got '
+                              f'{type(self.data_preprocessor).__name__}')
         if isinstance(scale, float) and scale.is_integer():
             scale = int(scale)
         if not isinstance(scale, int) or isinstance(scale, bool) or scale < 1:
@@ -82,8 +87,9 @@ class BaseVSR(BaseModel):
 
     @property
     def pixel_shift(self) -> float:
-        """Offset the preprocessor adds to [0, 1] pixels (-0.5 by default, 0.0 for [0, 1])."""
-        return float(getattr(self.data_preprocessor, 'shift', 0.0))
+        """Offset the preprocessor adds to [0, 1] pixels (-0.5 by default, 0.0 for [0, 1]);
+        convert with ``data_preprocessor.to_model_range`` / ``to_unit_range``."""
+        return self.data_preprocessor.shift
 
     def _check_weights(self, weights: Mapping[str, float]) -> dict[str, float]:
         name = type(self).__name__
@@ -137,14 +143,14 @@ class BaseVSR(BaseModel):
 
     def _pack(self, sr: Tensor, data_samples, flows: Tensor | None = None) -> list[dict]:
         """predict-mode output: one dict per sample, on the CPU, pixels back in [0, 1]."""
-        shift = self.pixel_shift
+        to_unit = self.data_preprocessor.to_unit_range
         samples = data_samples if isinstance(data_samples, Mapping) else {}
-        pred = (sr.detach() - shift).clamp(0.0, 1.0).cpu()
+        pred = to_unit(sr.detach()).clamp(0.0, 1.0).cpu()
         out = []
         for b in range(pred.shape[0]):
             item = dict(pred=pred[b])
             if samples.get('gt') is not None:
-                item['gt'] = (samples['gt'][b].detach() - shift).cpu()
+                item['gt'] = to_unit(samples['gt'][b].detach()).cpu()
             for key in ('key', 'clip', 'frame'):
                 value = samples.get(key)
                 value = None if value is None else value[b]

@@ -1,4 +1,9 @@
-"""Sliding temporal windows over a frame stream, reflected at both ends, with bounded memory."""
+"""Frame windows: the ``num_frames`` frames around a centre frame, reflected at the clip ends.
+
+One definition for training, evaluation and inference: the datasets take each item's window
+from :func:`window_indices`, streaming inference slides :func:`sliding_windows` over frames it
+reads one at a time. The centre frame is entry ``num_frames // 2`` of a window.
+"""
 from __future__ import annotations
 
 from collections import deque
@@ -10,8 +15,9 @@ T = TypeVar('T')
 def reflect_index(i: int, n: int) -> int:
     """Mirror an out-of-range frame index into [0, n) without repeating the edge frame.
 
-    ``-1 -> 1``, ``-2 -> 2``, ``n -> n - 2`` (numpy's 'reflect' mode), applied repeatedly when
-    the window is longer than the clip (period ``2 (n - 1)``); a 1-frame clip maps everything to 0.
+    ``-1 -> 1``, ``-2 -> 2``, ``n -> n - 2`` (numpy's 'reflect' mode, mmagic's 'reflection'
+    padding), applied repeatedly when the window is longer than the clip (period
+    ``2 (n - 1)``); a 1-frame clip maps everything to 0.
     """
     if n <= 0:
         raise ValueError(f'reflect_index: clip length must be positive, got {n}')
@@ -22,10 +28,11 @@ def reflect_index(i: int, n: int) -> int:
     return i if i < n else period - i
 
 
-def window_indices(center: int, n: int, num_frames: int) -> list[int]:
-    """Frame indices of the ``num_frames`` window centred on ``center`` in an n-frame clip."""
-    r = num_frames // 2
-    return [reflect_index(j, n) for j in range(center - r, center - r + num_frames)]
+def window_indices(centre: int, n: int, num_frames: int, interval: int = 1) -> list[int]:
+    """Indices of the ``num_frames`` frames ``centre + k * interval`` (k = -T//2 .. ) of an
+    n-frame clip, reflected at its ends."""
+    half = num_frames // 2
+    return [reflect_index(centre + (k - half) * interval, n) for k in range(num_frames)]
 
 
 def sliding_windows(frames: Iterable[T], num_frames: int) -> Iterator[tuple[int, list[T]]]:
@@ -61,6 +68,5 @@ def sliding_windows(frames: Iterable[T], num_frames: int) -> Iterator[tuple[int,
             idx = [abs(j) for j in range(i - r, i - r + num_frames)]
         else:
             idx = window_indices(i, n, num_frames)
-        window = [by_index[j] for j in idx]
-        yield i, window
+        yield i, [by_index[j] for j in idx]
         i += 1

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 
 from vsrkit.datasets.degradations import DEGRADATIONS, crop_to_multiple, degrade
-from vsrkit.datasets.errors import DataError
-from vsrkit.datasets.frame_io import encode_frame, frame_key, read_image
+from vsrkit.errors import ConfigError, DataError
+from vsrkit.io.frames import encode_frame, frame_key, read_image
 from vsrkit.ops.imresize import imresize
 
 from .lmdb_writer import PartialLMDB, final_state
@@ -52,10 +52,10 @@ class ResizeSpec:
             else:
                 spec = cls(width=int(t))
         except ValueError:
-            raise ValueError(f"--resize-gt: expected WxH (480x270), a width (480) or a factor "
+            raise ConfigError(f"--resize-gt: expected WxH (480x270), a width (480) or a factor "
                              f"(0.375), got {text!r}") from None
         if any(v is not None and v <= 0 for v in (spec.width, spec.height, spec.factor)):
-            raise ValueError(f'--resize-gt: sizes must be positive, got {text!r}')
+            raise ConfigError(f'--resize-gt: sizes must be positive, got {text!r}')
         return spec
 
     def size(self, h: int, w: int) -> tuple[int, int]:
@@ -96,13 +96,13 @@ class PrepSettings:
     def __post_init__(self):
         bad = [d for d in self.degradations if d not in DEGRADATIONS]
         if bad:
-            raise ValueError(f'unknown degradation(s) {bad}; use {DEGRADATIONS}')
+            raise ConfigError(f'unknown degradation(s) {bad}; use {DEGRADATIONS}')
         if not self.scales or any(s not in (2, 3, 4) for s in self.scales):
-            raise ValueError(f'scales must be among 2, 3, 4, got {list(self.scales)}')
+            raise ConfigError(f'scales must be among 2, 3, 4, got {list(self.scales)}')
         if self.compress_level is not None and not 0 <= self.compress_level <= 9:
-            raise ValueError(f'PNG compression level must be 0-9, got {self.compress_level}')
+            raise ConfigError(f'PNG compression level must be 0-9, got {self.compress_level}')
         if not self.gt and not self.degradations:
-            raise ValueError('nothing to write: no GT and no degradation')
+            raise ConfigError('nothing to write: no GT and no degradation')
 
     @property
     def crop_multiple(self) -> int:
@@ -188,6 +188,16 @@ class Summary:
             text += f'; kept complete {", ".join(os.path.basename(p) for p in self.skipped)}'
         return text + ''.join(f'; {n}' for n in self.notes)
 
+    def add(self, other: 'Summary') -> None:
+        """Add another run's figures to this one (several builds, one closing line)."""
+        self.written += other.written
+        self.skipped += other.skipped
+        self.notes += other.notes
+        self.clips += other.clips
+        self.frames += other.frames
+        self.seconds += other.seconds
+        self.bytes += other.bytes
+
 
 def fingerprint(sources: Sequence[Source], settings: PrepSettings, out: Output) -> str:
     """Hash of everything an output's content depends on (for skip / resume decisions)."""
@@ -227,12 +237,12 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
     ``.partial`` folders (``restart`` discards them). Returns a :class:`Summary`.
     """
     if workers < 1:
-        raise ValueError(f'workers must be >= 1, got {workers}')
+        raise ConfigError(f'workers must be >= 1, got {workers}')
     if not sources:
         raise DataError('no input sources')
     os.makedirs(out_dir, exist_ok=True)
     summary = Summary()
-    todo: list[tuple[Output, str, str]] = []
+    todo: list[tuple[Output, str, str]] = []  # (output, final path, fingerprint)
     for out in settings.outputs:
         path = os.path.join(out_dir, f'{prefix}_{out.name}.lmdb')
         fp = fingerprint(sources, settings, out)
@@ -244,123 +254,151 @@ def build_lmdbs(sources: Sequence[Source], out_dir: str, prefix: str, settings: 
                             'pass --overwrite to replace it (it is kept until the new one is complete)')
         else:
             todo.append((out, path, fp))
-    if not todo:
-        return summary
-    outputs = [o for o, _, _ in todo]
+    if todo:
+        t0 = time.time()
+        _Conversion(sources, settings, todo, restart, summary).run(workers, progress, overwrite,
+                                                                   commit_every)
+        summary.seconds = time.time() - t0
+        summary.bytes = sum(os.path.getsize(os.path.join(p, 'data.mdb')) for p in summary.written)
+    return summary
 
-    t0 = time.time()
-    _WORKER.update(settings=settings, outputs=outputs)  # for workers == 1 (in-process)
-    est_frames, gt_bytes = _frame_budget(sources)
-    jobs = {o.name: PartialLMDB(p, fp, _map_size(est_frames, gt_bytes, o.scale), restart)
-            for o, p, fp in todo}
-    if any(j.resumed for j in jobs.values()):
-        summary.notes.append('resumed an interrupted run')
 
-    def done(clip: str) -> int:
-        return min(j.done_frames(clip) for j in jobs.values())
+class _Conversion:
+    """One run over the outputs still to write: frame events go to the workers, their records
+    come back in frame order and go into every output's :class:`PartialLMDB`, with the
+    progress of each clip recorded at every commit so that an interrupted run resumes."""
 
-    clip_meta: dict[str, dict] = {}
+    def __init__(self, sources: Sequence[Source], settings: PrepSettings,
+                 todo: list[tuple[Output, str, str]], restart: bool, summary: Summary):
+        self.sources, self.settings, self.todo, self.summary = sources, settings, todo, summary
+        self.outputs = [o for o, _, _ in todo]
+        self.est_frames, gt_bytes = _frame_budget(sources)
+        self.jobs = {o.name: PartialLMDB(p, fp, _map_size(self.est_frames, gt_bytes, o.scale), restart)
+                     for o, p, fp in todo}
+        if any(j.resumed for j in self.jobs.values()):
+            summary.notes.append('resumed an interrupted run')
+        self.clip_meta: dict[str, dict] = {}  # per clip, for prep_info.json: source frames, resize
+        self.clip_state: dict[str, dict] = {}  # per clip: source shape, output shapes, frames done
+        self.crops: set[tuple] = set()  # (resized (H, W), cropped (H, W)) seen
+        self.uncommitted: set[str] = set()  # clips with frames put since the last commit
+        self.n_uncommitted = 0
 
-    def events() -> Iterator[tuple]:
-        for src in sources:
+    def run(self, workers: int, progress: bool, overwrite: bool, commit_every: int) -> None:
+        _WORKER.update(settings=self.settings, outputs=self.outputs)  # for workers == 1 (in-process)
+        bar = _Progress(progress, self.est_frames)
+        # Workers start once the LMDBs are open, but never touch them (a forked child may not
+        # use its parent's LMDB handles; it has no reason to).
+        results = ordered_map(_work, self._events(), workers, _init_worker,
+                              (self.settings, self.outputs))
+        try:
+            for ev in results:
+                if ev[0] == 'end':
+                    self._end_clip(ev[1])
+                    continue
+                self._add_frame(*ev[1:])
+                bar.advance()
+                if self.n_uncommitted >= commit_every:
+                    self._commit(sorted(self.uncommitted), complete=False)
+            self._finish(overwrite)
+        except BaseException:
+            for job in self.jobs.values():
+                job.abort()
+            raise
+        finally:
+            results.close()  # stops the workers if we leave early
+            bar.close()
+        for (before, after) in self.crops:
+            self.summary.notes.append(f'cropped GT {before[1]}x{before[0]} -> {after[1]}x{after[0]} '
+                                      f'(divisible by {self.settings.crop_multiple})')
+
+    def _done(self, clip: str) -> int:
+        """Frames of ``clip`` that every output already holds (from an interrupted run)."""
+        return min(j.done_frames(clip) for j in self.jobs.values())
+
+    def _events(self) -> Iterator[tuple]:
+        """('frame', clip, j, source index, payload, resize, label) for every frame still to
+        write, ('end', clip) after each clip's last frame."""
+        for src in self.sources:
             current = None
             for clip, j, i, payload, label in src.clip_frames():
                 if clip != current:
                     if current is not None:
                         yield 'end', current
-                    if clip in clip_meta:
-                        raise DataError(f'two sources make clip {clip!r} ({clip_meta[clip]["source"]}, {src.path})')
-                    clip_meta[clip] = dict(source=src.path, first=i, last=i, step=src.selection.step,
-                                           resize=str(src.resize) if src.resize else None, frames=0)
+                    if clip in self.clip_meta:
+                        raise DataError(f'two sources make clip {clip!r} '
+                                        f'({self.clip_meta[clip]["source"]}, {src.path})')
+                    self.clip_meta[clip] = dict(source=src.path, first=i, last=i,
+                                                step=src.selection.step, frames=0,
+                                                resize=str(src.resize) if src.resize else None)
                     current = clip
-                clip_meta[clip].update(last=i, frames=j + 1)
-                if j < done(clip):
-                    continue
-                yield 'frame', clip, j, i, payload, src.resize, label
+                self.clip_meta[clip].update(last=i, frames=j + 1)
+                if j >= self._done(clip):
+                    yield 'frame', clip, j, i, payload, src.resize, label
             if current is not None:
                 yield 'end', current
 
-    bar = _Progress(progress, est_frames)
-    state: dict[str, dict] = {}  # per clip: shapes seen
-    crops: set[tuple] = set()  # (resized (H, W), cropped (H, W)) seen
-    pending_clips: set[str] = set()
-    # Workers start once the LMDBs are open, but never touch them (a forked child may not
-    # use its parent's LMDB handles; it has no reason to).
-    results = ordered_map(_work, events(), workers, _init_worker, (settings, outputs))
-    try:
-        n_pending = 0
-        for ev in results:
-            if ev[0] == 'end':
-                clip = ev[1]
-                rec = _clip_record(clip, clip_meta[clip]['frames'], jobs, state, complete=True)
-                for name, job in jobs.items():
-                    job.commit([rec[name]])
-                pending_clips.discard(clip)
-                n_pending = 0
-                summary.clips += 1
-                continue
-            _, clip, j, src_index, label, res = ev
-            st = state.setdefault(clip, _resumed_state(clip, jobs))
-            if st.get('src_shape') is None:
-                st.update(src_shape=tuple(res['src_shape']), shapes=res['shapes'])
-            elif tuple(res['src_shape']) != st['src_shape']:
-                raise DataError(f'clip {clip!r}: {label} is {res["src_shape"][1]}x{res["src_shape"][0]} '
-                                f'but earlier frames are {st["src_shape"][1]}x{st["src_shape"][0]} '
-                                '(mixed frame sizes in one clip)')
-            if res['gt_shape'] != res['resized_shape']:
-                crops.add((res['resized_shape'][:2], res['gt_shape'][:2]))
-            for name, job in jobs.items():
-                job.put(frame_key(clip, j), res['records'][name])
-            st['done'] = j + 1
-            pending_clips.add(clip)
-            n_pending += 1
-            summary.frames += 1
-            bar.advance()
-            if n_pending >= commit_every:
-                recs = [_clip_record(c, state[c]['done'], jobs, state, complete=False) for c in pending_clips]
-                for name, job in jobs.items():
-                    job.commit([r[name] for r in recs])
-                n_pending = 0
-        for (out, path, _), job in zip(todo, jobs.values()):
+    def _state(self, clip: str) -> dict:
+        """Shapes of ``clip`` (source frame, each output) and frames done; from the progress
+        of an interrupted run until this run writes its first frame."""
+        st = self.clip_state.get(clip)
+        if st is None:
+            recs = [j.progress.get(clip) for j in self.jobs.values()]
+            st = dict(src_shape=None)
+            if all(recs):
+                st = dict(src_shape=tuple(recs[0]['src_shape']),
+                          shapes={n: tuple(j.progress[clip]['shape']) for n, j in self.jobs.items()})
+            self.clip_state[clip] = st
+        return st
+
+    def _add_frame(self, clip: str, j: int, src_index: int, label: str, res: dict) -> None:
+        st = self._state(clip)
+        if st.get('src_shape') is None:
+            st.update(src_shape=tuple(res['src_shape']), shapes=res['shapes'])
+        elif tuple(res['src_shape']) != st['src_shape']:
+            raise DataError(f'clip {clip!r}: {label} is {res["src_shape"][1]}x{res["src_shape"][0]} '
+                            f'but earlier frames are {st["src_shape"][1]}x{st["src_shape"][0]} '
+                            '(mixed frame sizes in one clip)')
+        if res['gt_shape'] != res['resized_shape']:
+            self.crops.add((res['resized_shape'][:2], res['gt_shape'][:2]))
+        for name, job in self.jobs.items():
+            job.put(frame_key(clip, j), res['records'][name])
+        st['done'] = j + 1
+        self.uncommitted.add(clip)
+        self.n_uncommitted += 1
+        self.summary.frames += 1
+
+    def _end_clip(self, clip: str) -> None:
+        self._commit([clip], complete=True, frames=self.clip_meta[clip]['frames'])
+        self.summary.clips += 1
+
+    def _commit(self, clips: list[str], complete: bool, frames: int | None = None) -> None:
+        """Write the frames put so far, then record the progress of ``clips`` (``frames``
+        done, default what this run wrote)."""
+        for name, job in self.jobs.items():
+            job.commit([self._progress_record(c, name, complete, frames) for c in clips])
+        self.uncommitted.difference_update(clips)
+        self.n_uncommitted = 0
+
+    def _progress_record(self, clip: str, name: str, complete: bool, frames: int | None) -> dict:
+        st = self._state(clip)
+        if st.get('src_shape') is None:
+            raise DataError(f'clip {clip!r}: no frames were written')
+        return dict(clip=clip, done=st['done'] if frames is None else frames,
+                    shape=list(st['shapes'][name]), src_shape=list(st['src_shape']),
+                    complete=complete)
+
+    def _finish(self, overwrite: bool) -> None:
+        settings = self.settings
+        for (out, path, _), job in zip(self.todo, self.jobs.values()):
             job.finish(dict(format_version=FORMAT_VERSION, kind=out.kind, scale=out.scale,
                             degradation=None if out.kind == 'GT' else out.kind,
                             bd_sigma=settings.bd_sigma if out.kind == 'BD' else None,
                             crop_multiple=settings.crop_multiple,
                             encoding='raw' if settings.compress_level is None else
                             f'png (level {settings.compress_level})',
-                            clips=clip_meta, created=time.strftime('%Y-%m-%d %H:%M:%S')),
+                            clips=self.clip_meta, created=time.strftime('%Y-%m-%d %H:%M:%S')),
                        overwrite=overwrite)
-            summary.written.append(path)
-    except BaseException:
-        for job in jobs.values():
-            job.abort()
-        raise
-    finally:
-        results.close()  # stops the workers if we leave early
-        bar.close()
-    summary.seconds = time.time() - t0
-    summary.bytes = sum(os.path.getsize(os.path.join(p, 'data.mdb')) for p in summary.written)
-    for (before, after) in crops:
-        summary.notes.append(f'cropped GT {before[1]}x{before[0]} -> {after[1]}x{after[0]} '
-                             f'(divisible by {settings.crop_multiple})')
-    return summary
-
-
-def _resumed_state(clip: str, jobs: dict[str, PartialLMDB]) -> dict:
-    recs = [j.progress.get(clip) for j in jobs.values()]
-    if all(recs):
-        return dict(src_shape=tuple(recs[0]['src_shape']),
-                    shapes={n: tuple(j.progress[clip]['shape']) for n, j in jobs.items()})
-    return dict(src_shape=None)
-
-
-def _clip_record(clip: str, n: int, jobs: dict[str, PartialLMDB], state: dict, complete: bool) -> dict:
-    st = state.get(clip) or _resumed_state(clip, jobs)
-    state[clip] = st
-    if st.get('src_shape') is None:
-        raise DataError(f'clip {clip!r}: no frames were written')
-    return {name: dict(clip=clip, done=n, shape=list(st['shapes'][name]),
-                       src_shape=list(st['src_shape']), complete=complete) for name in jobs}
+            self.summary.written.append(path)
 
 
 class _Progress:

@@ -1,9 +1,10 @@
-"""Where frames come from: video files (OpenCV) and frame folders in the standard VSR
-layouts, and how the selected frames are split into named clips.
+"""Where frames come from: video files and frame folders in the standard VSR layouts, and how
+the selected frames are split into named clips.
 
 A source yields ``(source_index, payload, label)`` for its selected frames: the payload
-is a decoded BGR uint8 frame (videos are decoded sequentially in the main process) or an
-image path (read by the worker), the label names the frame in error messages.
+is a decoded BGR uint8 frame (videos are decoded sequentially in the main process, with
+:class:`vsrkit.io.video.VideoReader`) or an image path (read by the worker), the label names
+the frame in error messages.
 """
 from __future__ import annotations
 
@@ -13,14 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
-import cv2
 import numpy as np
 
-from vsrkit.datasets.errors import DataError
-from vsrkit.datasets.frame_io import list_images, natural_key, read_image
-
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv',
-                    '.flv', '.y4m', '.ts')
+from vsrkit.errors import ConfigError, DataError, VideoIOError
+from vsrkit.io.frames import list_images, natural_key, read_image
+from vsrkit.io.video import VIDEO_EXTENSIONS, VideoReader
 
 
 @dataclass
@@ -32,7 +30,7 @@ class FrameSelection:
 
     def __post_init__(self):
         if self.start < 0 or self.step < 1 or (self.end is not None and self.end <= self.start):
-            raise ValueError(f'bad frame range start={self.start} end={self.end} step={self.step}')
+            raise ConfigError(f'bad frame range start={self.start} end={self.end} step={self.step}')
 
     def contains(self, i: int) -> bool:
         return i >= self.start and (self.end is None or i < self.end) and (i - self.start) % self.step == 0
@@ -93,70 +91,36 @@ class Source:
 
 @dataclass
 class VideoSource(Source):
-    """A video file read with ``cv2.VideoCapture`` (any container/codec OpenCV's FFmpeg
-    reads). Frames are decoded in order; unselected frames are only grabbed."""
-
-    def _open(self):
-        if not os.path.isfile(self.path):
-            raise DataError(f'{self.path}: no such video file')
-        cap = cv2.VideoCapture(self.path)
-        if not cap.isOpened():
-            raise DataError(f'{self.path}: cannot open video (unreadable or unsupported format)')
-        return cap
+    """A video file (anything OpenCV's FFmpeg reads), decoded in order; frames outside the
+    selection are decoded and dropped."""
 
     def estimate_frames(self) -> int:
-        cap = self._open()
-        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        cap.release()
-        return self.selection.count(max(n, 0))
+        return self.selection.count(VideoReader(self.path).frame_count)
 
     def probe_shape(self) -> tuple[int, int, int]:
-        cap = self._open()
-        ok, frame = cap.read()
-        cap.release()
-        if not ok:
+        first = next(iter(VideoReader(self.path, max_frames=1)), None)
+        if first is None:
             raise DataError(f'{self.path}: no frame could be decoded (corrupt or empty video)')
-        return frame.shape
+        return first.shape
 
     def frames(self) -> Iterator[tuple[int, np.ndarray, str]]:
-        cap = self._open()
         sel = self.selection
-        listed = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        reader = VideoReader(self.path, sel.start, None if sel.end is None else sel.end - sel.start)
+        i = sel.start
         try:
-            i = 0
-            decoded_any = False
-            while sel.end is None or i < sel.end:
+            for rgb in reader:
                 if sel.contains(i):
-                    ok, frame = cap.read()
-                    if not ok:
-                        _check_early_end(self.path, i, listed, sel.end)
-                        break
-                    decoded_any = True
-                    yield i, frame, f'{self.path} frame {i}'
-                elif not cap.grab():
-                    _check_early_end(self.path, i, listed, sel.end)
-                    break
-                else:
-                    decoded_any = True
+                    # BGR, as frame records store it
+                    yield i, np.ascontiguousarray(rgb[:, :, ::-1]), f'{self.path} frame {i}'
                 i += 1
-            if not decoded_any:
-                raise DataError(f'{self.path}: no frame could be decoded (corrupt or empty video)')
-        finally:
-            cap.release()
+        except VideoIOError as err:  # a corrupt frame: the ones before it are still usable
+            raise DataError(f'{err}; use the frames before it with --end {i}') from None
+        if i == 0:
+            raise DataError(f'{self.path}: no frame could be decoded (corrupt or empty video)')
 
     def identity(self) -> str:
         st = os.stat(self.path)
         return f'video:{os.path.abspath(self.path)}:{st.st_size}:{int(st.st_mtime)}'
-
-
-def _check_early_end(path: str, i: int, listed: int, end: int | None) -> None:
-    """Decoding stopped at frame ``i``: fine at the end of the video, a DataError if the
-    container lists more frames (a corrupt frame would otherwise silently cut the clip).
-    Some containers only estimate their frame count, hence 1% slack."""
-    expected = listed if end is None else min(listed, end)
-    if listed > 0 and i < expected - listed // 100:
-        raise DataError(f'{path}: frame {i} cannot be decoded but the video lists {listed} frames '
-                        f'(corrupt video); use the frames before it with --end {i}')
 
 
 @dataclass

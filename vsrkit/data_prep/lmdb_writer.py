@@ -14,8 +14,8 @@ import shutil
 
 import lmdb
 
-from vsrkit.datasets.errors import DataError
-from vsrkit.datasets.frame_io import ClipInfo, write_meta_info
+from vsrkit.errors import DataError
+from vsrkit.io.frames import ClipInfo, write_meta_info
 
 PREP_INFO = 'prep_info.json'
 _JOB = 'job.json'

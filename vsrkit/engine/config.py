@@ -1,10 +1,12 @@
-"""Pre-flight config validation: fail in a second, before any data is read or any weight
+"""Configs in: :func:`load_config` reads one (errors name the file) and :func:`check_config`
+validates it before anything runs: fail in a second, before any data is read or any weight
 trained, with one line naming the config key at fault and what is allowed.
 
 mmengine builds the model in ``Runner.__init__`` but datasets, hooks and the optimizer
 only inside ``runner.train()``, and a scale that disagrees between data and model only
-surfaces at the first forward pass as a shape error from deep inside the model. So
-``tools/train.py`` calls :func:`check_config` right after reading the config. It checks:
+surfaces at the first forward pass as a shape error from deep inside the model. So every
+command-line tool that takes a config calls :func:`check_config` right after reading it
+(:func:`vsrkit.cli.load_checked_config`). It checks:
 
 - every component ``type`` (model and its nested parts, datasets, their pipelines,
   samplers, hooks, optimizer wrapper, optimizer, schedulers, loops, metrics) is
@@ -19,21 +21,19 @@ surfaces at the first forward pass as a shape error from deep inside the model. 
 from __future__ import annotations
 
 import copy
-import difflib
 import inspect
-from typing import Any, Iterator, Optional
+import os.path as osp
+from typing import Iterator, Optional
 
-from mmengine.registry import DefaultScope, Registry
+from mmengine.config import Config
 
 from vsrkit.registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOG_PROCESSORS, LOOPS, METRICS,
                              MODELS, OPTIM_WRAPPERS, OPTIMIZERS, PARAM_SCHEDULERS, TRANSFORMS,
-                             ConfigError)
+                             ConfigError, vsrkit_scope)
 
 # Arguments the runner (or a builder) passes itself, per registry.
-_INJECTED = {
-    'dataset': set(),
+_PASSED_BY_RUNNER = {
     'data sampler': {'dataset', 'seed'},
-    'hook': set(),
     'optim_wrapper': {'optimizer'},
     'optimizer': {'params'},
     'parameter scheduler': {'optimizer'},
@@ -45,68 +45,39 @@ _CONSUMED = {'optim_wrapper': {'constructor', 'paramwise_cfg'}}
 _FOREIGN_KEYS = {'init_cfg'}
 
 
-def _registry_chain(registry: Registry) -> Iterator[Registry]:
-    while registry is not None:
-        yield registry
-        registry = registry.parent
-
-
-def _registered_names(registry: Registry) -> list[str]:
-    registry.import_from_location()
-    return sorted({n for r in _registry_chain(registry) for n in r.module_dict})
-
-
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ''
-
-
-def accepted_args(obj) -> Optional[set[str]]:
-    """Keyword arguments a class (or function) accepts; None if it takes ``**kwargs`` all the
-    way down (then anything goes)."""
-    if not inspect.isclass(obj):
-        params = inspect.signature(obj).parameters
-        if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-            return None
-        return {n for n, p in params.items() if p.kind != p.VAR_POSITIONAL}
-    names: set[str] = set()
-    for klass in inspect.getmro(obj):  # follow **kwargs up to the class that takes them
-        init = klass.__dict__.get('__init__')
-        if init is None:
-            continue
+def load_config(config, cfg_options: Optional[dict] = None) -> Config:
+    """A config from a file (``_base_`` inheritance), a :class:`mmengine.Config` or a dict,
+    with ``--cfg-options`` merged in; a one-line :class:`ConfigError` naming the file when it
+    is missing, cannot be read, or the options do not fit it."""
+    if isinstance(config, Config):
+        cfg, name = config, config.filename or 'config'
+    elif isinstance(config, dict):
+        cfg, name = Config(config), 'config'
+    else:
+        name = str(config)
+        if not osp.isfile(name):
+            raise ConfigError(f'{name}: config file not found')
         try:
-            params = inspect.signature(init).parameters
-        except (TypeError, ValueError):
-            return None
-        names |= {n for n, p in params.items()
-                  if n != 'self' and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
-            return names
-    return None
+            cfg = Config.fromfile(name)
+        except Exception as err:  # the config is user code: any error in it is a config error
+            raise ConfigError(f'{name}: cannot read config ({type(err).__name__}: '
+                              f'{str(err).splitlines()[0] if str(err) else ""})') from None
+    if cfg_options:
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except (TypeError, KeyError, ValueError) as err:
+            raise ConfigError(f'{name}: --cfg-options {" ".join(f"{k}={v}" for k, v in cfg_options.items())} '
+                              f'cannot be applied ({str(err).splitlines()[0][:300]})') from None
+    return cfg
 
 
-def check_component(cfg: Any, registry: Registry, key: str, nested: bool = False):
-    """Check one ``dict(type=..., **args)`` against ``registry``; returns the class (or None
-    if ``cfg`` is not such a dict or its type is a class object). With ``nested``, dict
+def check_component(cfg, registry, key: str, nested: bool = False):
+    """Check one ``dict(type=..., **args)`` against ``registry`` (:meth:`VSRRegistry.check`);
+    returns the class (or None if ``cfg`` is not such a dict). With ``nested``, dict
     arguments that carry a ``type`` are checked against the same registry."""
-    if not isinstance(cfg, dict) or not isinstance(cfg.get('type'), str):
-        return None
-    name = cfg['type']
-    with DefaultScope.overwrite_default_scope('vsrkit'):
-        obj = registry.get(name)
-    if obj is None:
-        names = _registered_names(registry)
-        raise ConfigError(f"{key}.type: unknown {registry.name} type '{name}'{_suggest(name, names)}; "
-                          f'allowed: {", ".join(names)}')
-    allowed = accepted_args(obj)
-    if allowed is not None:
-        given = set(cfg) - {'type'} - _CONSUMED.get(registry.name, set())
-        bad = sorted(given - allowed)
-        if bad:
-            options = sorted(allowed - _INJECTED.get(registry.name, set()))
-            raise ConfigError(f"{key}: {name} has no argument '{bad[0]}'{_suggest(bad[0], options)}; "
-                              f'allowed: {", ".join(options)}')
-    if nested:
+    obj = registry.check(cfg, key, passed_by_caller=_PASSED_BY_RUNNER.get(registry.name, ()),
+                         consumed=_CONSUMED.get(registry.name, ()))
+    if obj is not None and nested:
         for arg, value in cfg.items():
             if arg not in _FOREIGN_KEYS:
                 check_component(value, registry, f'{key}.{arg}', nested=True)
@@ -217,7 +188,7 @@ def check_config(cfg, build_model: bool = True) -> None:
     stage_hooks = [(key, h) for key, h in hooks if hook_classes[key] is not None
                    and issubclass(hook_classes[key], StageHook)]
     if build_model and stage_hooks:
-        with DefaultScope.overwrite_default_scope('vsrkit'):
+        with vsrkit_scope():
             model = MODELS.build(copy.deepcopy(model_cfg))
         for key, h in stage_hooks:
             try:

@@ -1,4 +1,5 @@
-"""Frame sources (video, folder, glob) and atomic sinks (video, PNG folder), with their errors."""
+"""Video files (VideoReader / VideoWriter) and inference's frame streams: sources (video,
+folder, glob) and atomic sinks (video, PNG folder), with their errors."""
 import importlib.util
 import os
 
@@ -6,12 +7,51 @@ import cv2
 import numpy as np
 import pytest
 
-from vsrkit.apis.video_io import FrameSink, FrameSource, VideoIOError
+from vsrkit.errors import DataError, VideoIOError
+from vsrkit.io.streams import FrameSink, FrameSource
+from vsrkit.io.video import VideoReader, VideoWriter
 
 
 def _frames(n=6, h=24, w=40, seed=0):
     rng = np.random.default_rng(seed)
     return [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(n)]
+
+
+def test_video_reader_and_writer_round_trip_with_start_and_max_frames(tmp_path):
+    frames = _frames(n=7)
+    path = str(tmp_path / 'v.mkv')  # FFV1: lossless
+    with VideoWriter(path, fps=10) as out:
+        for f in frames:
+            out.write(f.astype(np.float32) / 255.0 if f is frames[3] else f)  # float in [0, 1] too
+    reader = VideoReader(path)
+    assert (reader.fps, reader.frame_count, len(reader)) == (10, 7, 7)
+    for a, b in zip(reader, frames):
+        np.testing.assert_array_equal(a, b)
+    part = VideoReader(path, start=2, max_frames=3)
+    got = list(part)
+    assert len(part) == 3 and len(got) == 3
+    for a, b in zip(got, frames[2:5]):
+        np.testing.assert_array_equal(a, b)
+    assert list(VideoReader(path, start=9)) == []  # past the end: nothing, no error
+    assert sorted(os.listdir(tmp_path)) == ['v.mkv']
+
+
+def test_video_reader_and_writer_errors_leave_nothing(tmp_path):
+    with pytest.raises(VideoIOError, match='nope.mp4: no such video file'):
+        VideoReader(str(tmp_path / 'nope.mp4'))
+    (tmp_path / 'text.mp4').write_text('not a video')
+    with pytest.raises(VideoIOError, match='text.mp4: cannot open video'):
+        VideoReader(str(tmp_path / 'text.mp4'))
+    with pytest.raises(VideoIOError, match='out.png: not a video name'):
+        VideoWriter(str(tmp_path / 'out.png'))
+    with pytest.raises(VideoIOError, match='no frames were written'):
+        with VideoWriter(str(tmp_path / 'empty.mkv')):
+            pass
+    with pytest.raises(RuntimeError):
+        with VideoWriter(str(tmp_path / 'failed.mkv')) as out:
+            out.write(_frames(1)[0])
+            raise RuntimeError('fail')
+    assert sorted(os.listdir(tmp_path)) == ['text.mp4']
 
 
 def test_lossless_video_round_trip_keeps_rgb_order(tmp_path):
@@ -105,7 +145,7 @@ def test_source_errors_name_the_path(tmp_path):
         FrameSource(str(tmp_path / '*.png'))
     (tmp_path / 'bad').mkdir()
     (tmp_path / 'bad' / '0.png').write_bytes(b'garbage')
-    with pytest.raises(VideoIOError, match='0.png: not a readable image'):
+    with pytest.raises(DataError, match='0.png: unreadable or corrupt image'):
         FrameSource(str(tmp_path / 'bad'))
     sizes = tmp_path / 'sizes'
     sizes.mkdir()

@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-from ds_helpers import write_lmdb
-from vsrkit.datasets import DataError
-from vsrkit.datasets.frame_io import ClipInfo, decode_frame, encode_frame, frame_key, natural_key, \
-    read_meta_info, split_key, write_meta_info
-from vsrkit.datasets.frame_stores import FolderFrameStore, LMDBFrameStore, open_frame_store
+from frame_helpers import write_lmdb
+from vsrkit.errors import DataError
+from vsrkit.io.frames import ClipInfo, FolderFrameStore, LMDBFrameStore, decode_frame, \
+    encode_frame, frame_key, natural_key, open_frame_store, read_meta_info, split_key, \
+    write_meta_info
 
 
 def test_keys_sort_naturally_and_split_back():
@@ -19,6 +19,9 @@ def test_keys_sort_naturally_and_split_back():
     keys = [frame_key('c', i) for i in (10, 2, 100, 0)]
     assert sorted(keys) == [frame_key('c', i) for i in (0, 2, 10, 100)]
     assert sorted(['im10.png', 'im2.png', 'im1.png'], key=natural_key) == ['im1.png', 'im2.png', 'im10.png']
+    # case is ignored (as people read names), names equal but for case keep a fixed order
+    assert sorted(['b2.png', 'B10.png', 'a3.png', 'A3.png'], key=natural_key) == \
+        ['A3.png', 'a3.png', 'b2.png', 'B10.png']
     with pytest.raises(DataError, match='malformed frame key'):
         split_key('noslash')
 

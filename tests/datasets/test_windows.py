@@ -1,9 +1,10 @@
-"""Sliding windows: reflection at the ends and bounded look-ahead / memory."""
+"""Frame windows (datasets and streaming inference): reflection at the ends and bounded
+look-ahead / memory."""
 import weakref
 
 import pytest
 
-from vsrkit.apis.windowing import reflect_index, sliding_windows, window_indices
+from vsrkit.datasets.windows import reflect_index, sliding_windows, window_indices
 
 
 @pytest.mark.parametrize('i,n,expected', [
@@ -60,3 +61,16 @@ def test_empty_stream_and_bad_length():
     assert list(sliding_windows(iter([]), 3)) == []
     with pytest.raises(ValueError, match='num_frames'):
         list(sliding_windows(iter([1]), 0))
+
+
+def test_reflection_at_clip_ends():
+    assert window_indices(0, 5, 7) == [3, 2, 1, 0, 1, 2, 3]
+    assert window_indices(4, 5, 5, interval=2) == [0, 2, 4, 2, 0]
+    assert window_indices(0, 1, 3) == [0, 0, 0]
+    # against reflecting step by step
+    for n in (2, 3, 6):
+        for i in range(-15, 20):
+            j = i
+            while not 0 <= j < n:
+                j = -j if j < 0 else 2 * (n - 1) - j
+            assert reflect_index(i, n) == j
