@@ -12,13 +12,15 @@ model = dict(
     # Encoder / ConvLSTM / decoder with skips, the paper's widths.
     fusion=dict(type='DetailFusionNet', enc_channels=(32, 64, 64, 128, 128), lstm_channels=128,
                 dec_channels=(64, 64, 32), use_lstm=True),
-    # Warp loss only over pixels that received a mapping (the seed's best case, SPEC pitfall 2).
+    # Warp loss only over pixels that received a mapping: a hole (a pixel warped from outside
+    # the frame) says nothing about the flow, yet would pull it.
     warp_loss=dict(type='WarpLoss', mask_holes=True),
     tv_loss=dict(type='FlowTVLoss'),
     # L_SR = sum_i k_i ||I^H - I^(i)||^2; None = uniform k_i over the time steps.
     sr_loss=dict(type='TemporalSRLoss', weights=None, criterion='l2'),
     # StageHook sets the weights per stage; these apply without it.
     loss_weights=dict(warp=1.0, tv=0.01, sr=1.0),
-    # [0, 1] -> [-0.5, 0.5]: zero-filled warp holes cost less (SPEC pitfall 1).
+    # [0, 1] -> [-0.5, 0.5]: warp holes are filled with 0, which is then mid-grey, not black,
+    # so they cost the warp loss far less.
     data_preprocessor=dict(type='VSRDataPreprocessor', shift=-0.5),
 )
