@@ -59,10 +59,14 @@ def entry_point(prog: str, interrupted: str = 'interrupted') -> Callable:
 def load_checked_config(path: str, cfg_options: Optional[dict] = None, build_model: bool = True):
     """The config at ``path`` with ``--cfg-options`` merged, after the pre-flight check
     (:func:`vsrkit.engine.config.check_config`; ``build_model`` also checks the StageHook
-    stages against the built model)."""
+    stages against the built model). Its errors name the file and the key."""
     from vsrkit.engine.config import check_config, load_config
+    from vsrkit.errors import ConfigError
     cfg = load_config(path, cfg_options)
-    check_config(cfg, build_model=build_model)
+    try:
+        check_config(cfg, build_model=build_model)
+    except ConfigError as err:
+        raise ConfigError(f'{path}: {err}') from None
     return cfg
 
 

@@ -294,9 +294,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     paths = [p for p in args.configs if not osp.basename(p).startswith('_')]
-    for p in paths:
-        if not osp.isfile(p):
-            raise ConfigError(f'{p}: config file not found')
+    for path in paths:  # every variant's config, before hours of training the first ones
+        load_checked_config(path)
     os.makedirs(args.work_dir, exist_ok=True)
     out = args.out or osp.join(args.work_dir, 'table.md')
     for path in paths:

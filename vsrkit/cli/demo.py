@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 
-from . import entry_point
+from . import entry_point, load_checked_config
 
 # The repository (configs/, tools/, data/): vsrkit/cli/demo.py -> the folder holding vsrkit/.
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -109,6 +109,17 @@ def last_checkpoint(work_dir: str) -> str:
     return osp.join(work_dir, max(ckpts, key=lambda f: int(f[5:-4])))
 
 
+def check_configs(train_opts: list[str], test_opts: list[str]) -> None:
+    """The pre-flight check of the three configs with the options their steps will get."""
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None)
+    for config, opts in ((SPMC_CONFIG, train_opts), (SINGLE_CONFIG, train_opts),
+                         (BICUBIC_CONFIG, test_opts)):
+        options = parser.parse_args(['--cfg-options', *opts] if opts else []).cfg_options
+        load_checked_config(config, options, build_model=False)
+
+
 def table(rows: list[dict]) -> str:
     bic = rows[0]['PSNR']
     lines = ['| Method | PSNR-Y (dB) | SSIM-Y | vs bicubic (dB) | training time |',
@@ -130,6 +141,17 @@ def main(argv=None) -> None:
                    help='passed to both trainings (e.g. to shorten them for a smoke test)')
     args = p.parse_args(argv)
     os.chdir(ROOT)
+    # Another data root: point the configs' loaders at it (the bicubic config has only a test one).
+    test_opts = [] if args.data_root == 'data/demo' else [
+        f'test_dataloader.dataset.gt_path={args.data_root}/test_GT.lmdb',
+        f'test_dataloader.dataset.lq_path={args.data_root}/test_BIx4.lmdb']
+    data_opts = [] if not test_opts else [
+        f'train_dataloader.dataset.gt_path={args.data_root}/train_GT.lmdb',
+        f'train_dataloader.dataset.lq_path={args.data_root}/train_BIx4.lmdb',
+        f'val_dataloader.dataset.gt_path={args.data_root}/test_GT.lmdb',
+        f'val_dataloader.dataset.lq_path={args.data_root}/test_BIx4.lmdb', *test_opts]
+    opts = data_opts + list(args.cfg_options)
+    check_configs(opts, test_opts)  # fail now, not after the data build and a training
     work = args.work_dir
     os.makedirs(work, exist_ok=True)
     t0, load = time.time(), LoadMonitor()
@@ -143,16 +165,6 @@ def main(argv=None) -> None:
     else:
         timings['data'] = Step('build demo data', [sys.executable, 'data_prep/make_demo.py',
                                                    '--out', args.data_root], filter_lines=False).wait()
-    # Another data root: point the configs' loaders at it (the bicubic config has only a test one).
-    test_opts = [] if args.data_root == 'data/demo' else [
-        f'test_dataloader.dataset.gt_path={args.data_root}/test_GT.lmdb',
-        f'test_dataloader.dataset.lq_path={args.data_root}/test_BIx4.lmdb']
-    data_opts = [] if not test_opts else [
-        f'train_dataloader.dataset.gt_path={args.data_root}/train_GT.lmdb',
-        f'train_dataloader.dataset.lq_path={args.data_root}/train_BIx4.lmdb',
-        f'val_dataloader.dataset.gt_path={args.data_root}/test_GT.lmdb',
-        f'val_dataloader.dataset.lq_path={args.data_root}/test_BIx4.lmdb', *test_opts]
-    opts = data_opts + list(args.cfg_options)
 
     def train(name, config):
         cmd = [sys.executable, 'tools/train.py', config, '--work-dir', osp.join(work, name)]
