@@ -15,7 +15,8 @@ class WarpLoss(nn.Module):
     Args:
         mask_holes: if True, average only over pixels whose sample ``p + F(p)``
             lies inside the reference (zero-filled samples outside would otherwise
-            pull the flow; SPEC pitfall 2). Without it the mean is over all pixels.
+            pull the flow, though they say nothing about the motion). Without it the mean is
+            over all pixels.
 
     Shapes: forward(frame_i (N, C, h, w), frame_0 (N, C, h, w), flow (N, 2, h, w)) -> scalar.
     """

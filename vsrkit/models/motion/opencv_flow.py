@@ -1,4 +1,4 @@
-"""Parameter-free motion estimators: zero flow and classical OpenCV optical flow."""
+"""Classical optical flow (OpenCV DIS or Farneback) as a motion estimator: no parameters."""
 from __future__ import annotations
 
 import cv2
@@ -15,19 +15,6 @@ def _check_pair(name: str, frame_i: Tensor, frame_0: Tensor) -> None:
     if frame_i.dim() != 4 or frame_i.shape != frame_0.shape:
         raise ValueError(f'{name}: expected frame_i and frame_0 of equal shape (N,C,h,w), '
                          f'got {tuple(frame_i.shape)} and {tuple(frame_0.shape)}')
-
-
-@MODELS.register_module()
-class ZeroMotion(nn.Module):
-    """Motion estimator that returns zero flow (the 'no motion compensation' ablation).
-
-    Shapes: forward(frame_i (N, C, h, w), frame_0 (N, C, h, w)) -> (N, 2, h, w) zeros.
-    """
-
-    def forward(self, frame_i: Tensor, frame_0: Tensor) -> Tensor:
-        _check_pair('ZeroMotion', frame_i, frame_0)
-        n, _, h, w = frame_i.shape
-        return frame_i.new_zeros(n, 2, h, w)
 
 
 _DIS_PRESETS = {'ultrafast': cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
