@@ -1,4 +1,5 @@
-"""VSRDataPreprocessor: shift of inputs and gt, pass-through of the rest, collation, errors."""
+"""The pixel range (VSRDataPreprocessor): shift of inputs and gt, pass-through of the rest,
+collation, errors, the single-tensor conversions both ways, and restorers that insist on it."""
 import pytest
 import torch
 from mmengine.dataset import default_collate
@@ -46,3 +47,17 @@ def test_errors():
         pre(dict(img=torch.rand(1)))
     with pytest.raises(ValueError, match='float'):
         pre(dict(inputs=torch.zeros(1, 3, 1, 4, 4, dtype=torch.uint8)))
+
+
+@pytest.mark.parametrize('shift', [-0.5, 0.0])
+def test_tensor_conversions_are_the_batch_shift_and_its_inverse(shift):
+    pre = MODELS.build(dict(type='VSRDataPreprocessor', shift=shift))
+    x = torch.rand(2, 3, 1, 4, 5, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(pre.to_model_range(x), pre(dict(inputs=x))['inputs'])  # bit for bit
+    torch.testing.assert_close(pre.to_unit_range(pre.to_model_range(x)), x)
+
+
+def test_restorers_need_the_vsr_preprocessor():
+    from vsrkit.registry import ConfigError
+    with pytest.raises(ConfigError, match="BicubicVSR: data_preprocessor must be dict\\(type='VSRDataPreprocessor'"):
+        MODELS.build(dict(type='BicubicVSR', data_preprocessor=dict(type='BaseDataPreprocessor')))
