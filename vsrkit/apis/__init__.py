@@ -7,7 +7,7 @@ runs file to file (what ``tools/infer.py`` calls). Frames come and go through
 """
 from .inference import (WindowSR, check_scale, init_model, iter_super_resolve, load_weights,
                         super_resolve)
-from .pipeline import infer_video
+from .file_inference import infer_video
 from .progress import Progress
 from .tiling import receptive_margin, tile_spans, tiled_forward
 
