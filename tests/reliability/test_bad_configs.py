@@ -28,7 +28,7 @@ CASES = [
     # a stage names a module the model lacks
     ('custom_hooks.0.stages.1.trainable=[fusoin]',
      "custom_hooks[0].stages: StageHook: stage 'fusion' names unknown module(s) ['fusoin']; "
-     "the model (SPMCVSR) has: ['compensation', 'data_preprocessor', 'fusion', 'motion'"),
+     "the model (SPMCVSR) has: ['compensation', 'data_preprocessor', "),
     # data and model disagree
     ('model.scale=3', 'train_dataloader.dataset.pipeline[0].scale=4 but model.scale=3: they must agree'),
     ('train_dataloader.dataset.scale=2', 'train_dataloader.dataset.scale=2 but model.scale=4'),

@@ -32,12 +32,11 @@ import numpy as np
 import torch
 
 from mmengine.dataset import BaseDataset
-from mmengine.registry import DefaultScope
 
 from vsrkit.errors import ConfigError
 from vsrkit.io.frames import frame_key, open_frame_store
 from vsrkit.ops import backward_warp
-from vsrkit.registry import DATASETS
+from vsrkit.registry import DATASETS, vsrkit_scope
 
 from .degradations import bicubic_downsample
 from .video_datasets import bgr_to_float_rgb
@@ -119,8 +118,7 @@ class SyntheticMotionDataset(BaseDataset):
         self.clip_names = names
         self._cache: dict[int, dict] | None = {} if cache else None
         metainfo = dict(clips=self.clip_names, scale=self.scale, num_frames=self.num_frames)
-        # Compose builds the transforms through mmengine's root registry: see VideoWindowDataset.
-        with DefaultScope.overwrite_default_scope('vsrkit'):
+        with vsrkit_scope():  # Compose builds the transforms from mmengine's root registry
             super().__init__(metainfo=metainfo, pipeline=list(pipeline))
 
     def load_data_list(self) -> list[dict]:

@@ -4,9 +4,9 @@ order, for evaluation), over a GT and an LR frame store (LMDB or frame folder) c
 or LR made from GT on the fly.
 
 An item is a centre frame. ``load_data_list`` lists each item once as
-``dict(clip, frame, key, scale, lq_indices)`` (its window, :mod:`vsrkit.datasets.windows`);
-``prepare_data`` reads the window's LR frames and the GT frame as float32 RGB in [0, 1] and runs
-the config's ``pipeline`` (mmengine's ``Compose``; :mod:`vsrkit.datasets.transforms`). With
+``dict(clip, frame, key, scale)``; ``prepare_data`` takes its window (``lq_indices``,
+:mod:`vsrkit.datasets.windows`), reads the window's LR frames and the GT frame as float32 RGB in
+[0, 1] and runs the config's ``pipeline`` (mmengine's ``Compose``; :mod:`vsrkit.datasets.transforms`). With
 ``skip_corrupt`` a :class:`DataError` is logged and the item replaced by a random other one
 through ``BaseDataset``'s refetch.
 """
@@ -18,11 +18,10 @@ from typing import Sequence
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
-from mmengine.registry import DefaultScope
 
 from vsrkit.errors import ConfigError, DataError
 from vsrkit.io.frames import ClipInfo, FrameStore, frame_key, open_frame_store
-from vsrkit.registry import DATASETS
+from vsrkit.registry import DATASETS, vsrkit_scope
 
 from .degradations import DEGRADATIONS, crop_to_multiple, degrade
 from .windows import window_indices
@@ -105,17 +104,21 @@ class PairedFrameStores:
 
 class VideoWindowDataset(BaseDataset):
     """Base of the video datasets: item ``i`` is a centre frame (clip, frame) whose window of
-    ``num_frames`` LR frames (step ``interval``, reflected at the clip ends) and GT frame go
-    through ``pipeline``. Subclasses list the centres (:meth:`centres`).
+    ``num_frames`` LR frames (step ``interval``, or one drawn per item from a list of steps;
+    reflected at the clip ends) and GT frame go through ``pipeline``. Subclasses list the
+    centres (:meth:`centres`).
     """
 
     def __init__(self, gt_path, lq_path, num_frames: int, interval: int, scale: int,
                  pipeline: Sequence, backend: str, clips, degradation: str, skip_corrupt: bool):
         if num_frames < 1 or num_frames % 2 == 0:
             raise ConfigError(f'num_frames must be odd and >= 1 (3, 5, 7), got {num_frames!r}')
-        if interval < 1:
-            raise ConfigError(f'interval must be >= 1, got {interval!r}')
-        self.num_frames, self.interval, self.scale = int(num_frames), int(interval), int(scale)
+        intervals = list(interval) if isinstance(interval, (list, tuple)) else [interval]
+        if not intervals or any(int(i) != i or i < 1 for i in intervals):
+            raise ConfigError(f'interval must be an integer >= 1 or a list of them, got {interval!r}')
+        self.num_frames, self.scale = int(num_frames), int(scale)
+        # A list draws the frame step per item (BasicSR's interval_list): more kinds of motion.
+        self.interval = [int(i) for i in intervals] if isinstance(interval, (list, tuple)) else int(interval)
         self.frames = PairedFrameStores(gt_path, lq_path, scale, backend, clips, degradation)
         self.skip_corrupt = bool(skip_corrupt)
         self._corrupt_in_a_row = 0
@@ -123,7 +126,7 @@ class VideoWindowDataset(BaseDataset):
                         interval=self.interval)
         # Compose builds the transforms through mmengine's root registry; under vsrkit's scope
         # that finds vsrkit's transforms, also when no Runner has set the scope.
-        with DefaultScope.overwrite_default_scope('vsrkit'):
+        with vsrkit_scope():
             super().__init__(metainfo=metainfo, pipeline=list(pipeline),
                              max_refetch=MAX_CORRUPT_IN_A_ROW - 1 if self.skip_corrupt else 0)
 
@@ -136,15 +139,21 @@ class VideoWindowDataset(BaseDataset):
         raise NotImplementedError
 
     def load_data_list(self) -> list[dict]:
-        return [dict(clip=clip, frame=frame, key=frame_key(clip, frame), scale=self.scale,
-                     lq_indices=window_indices(frame, self.clips[clip].num_frames,
-                                               self.num_frames, self.interval))
+        return [dict(clip=clip, frame=frame, key=frame_key(clip, frame), scale=self.scale)
                 for clip, frame in self.centres()]
+
+    def window(self, clip: str, frame: int) -> list[int]:
+        """The LR frame indices of the window around ``frame`` (the step drawn here when
+        ``interval`` is a list)."""
+        interval = (self.interval if isinstance(self.interval, int)
+                    else self.interval[np.random.randint(len(self.interval))])
+        return window_indices(frame, self.clips[clip].num_frames, self.num_frames, interval)
 
     def prepare_data(self, idx: int) -> dict | None:
         """The transformed item ``idx``; None (BaseDataset then draws another item) for a
         corrupt one under ``skip_corrupt``, else its DataError."""
         results = self.get_data_info(idx)
+        results['lq_indices'] = self.window(results['clip'], results['frame'])
         try:
             results['lq'], gt = self.frames.load(results['clip'], results['lq_indices'],
                                                  results['frame'])
@@ -185,7 +194,7 @@ class VideoTrainDataset(VideoWindowDataset):
         lq_path: LR LMDB / folder; None degrades GT on the fly with ``degradation``
             (slow: meant for quick experiments, not for training throughput).
         num_frames: window length (odd: 3, 5, 7).
-        interval: frame step inside the window.
+        interval: frame step inside the window, or a list of steps to draw from per item.
         scale: GT / LR size ratio; checked against the stores' shapes.
         pipeline: transform configs (TRANSFORMS) or callables.
         samples_per_epoch: dataset length; default the number of frames. A long epoch
@@ -197,7 +206,8 @@ class VideoTrainDataset(VideoWindowDataset):
         skip_corrupt: on a DataError, log it and draw another item instead of raising.
     """
 
-    def __init__(self, gt_path: str, lq_path: str | None, num_frames: int = 3, interval: int = 1,
+    def __init__(self, gt_path: str, lq_path: str | None, num_frames: int = 3,
+                 interval: int | Sequence[int] = 1,
                  scale: int = 4, pipeline: Sequence = (), samples_per_epoch: int | None = None,
                  backend: str = 'lmdb', clips: Sequence[str] | None = None,
                  degradation: str = 'BI', skip_corrupt: bool = False):
