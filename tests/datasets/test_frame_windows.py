@@ -4,7 +4,7 @@ import weakref
 
 import pytest
 
-from vsrkit.datasets.windows import reflect_index, sliding_windows, window_indices
+from vsrkit.datasets import reflect_index, sliding_windows, window_indices
 
 
 @pytest.mark.parametrize('i,n,expected', [

@@ -3,7 +3,7 @@
 ``init_model(config, checkpoint)`` builds and loads a restorer; ``super_resolve(model, frames)``
 returns all SR frames, ``iter_super_resolve`` streams them; ``infer_video(model, input, output)``
 runs file to file (what ``tools/infer.py`` calls). Frames come and go through
-:mod:`vsrkit.io.streams`, windows are :mod:`vsrkit.datasets.windows`'s.
+:mod:`vsrkit.io.streams`, windows are the datasets' (:func:`vsrkit.datasets.sliding_windows`).
 """
 from .inference import (WindowSR, check_scale, init_model, iter_super_resolve, load_weights,
                         super_resolve)

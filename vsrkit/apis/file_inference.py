@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from vsrkit.datasets.degradations import crop_to_multiple, degrade
-from vsrkit.datasets.windows import sliding_windows
+from vsrkit.datasets import sliding_windows
 from vsrkit.errors import ConfigError, DataError
 from vsrkit.evaluation.functional import psnr
 from vsrkit.io.frames import write_image

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vsrkit.datasets.windows import sliding_windows
+from vsrkit.datasets import sliding_windows
 from vsrkit.engine.config import load_config
 from vsrkit.errors import CheckpointError, ConfigError
 from vsrkit.ops import rgb_to_ycbcr, ycbcr_to_rgb

@@ -9,8 +9,8 @@ from .degradations import bicubic_downsample, blur_downsample, crop_to_multiple,
 from .known_shift import KnownShiftDataset
 from .mix import MixDataset
 from .synthetic_motion import SyntheticMotionDataset
-from .video_datasets import PairedFrameStores, VideoTestDataset, VideoTrainDataset
-from .windows import reflect_index, sliding_windows, window_indices
+from .video_datasets import (PairedFrameStores, VideoTestDataset, VideoTrainDataset, reflect_index,
+                             sliding_windows, window_indices)
 
 __all__ = ['VideoTrainDataset', 'VideoTestDataset', 'SyntheticMotionDataset', 'KnownShiftDataset',
            'MixDataset', 'PairedFrameStores', 'degrade', 'bicubic_downsample', 'blur_downsample',
