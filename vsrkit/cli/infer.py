@@ -67,8 +67,9 @@ def check_device(device: str) -> None:
         dev = torch.device(device)
     except RuntimeError:
         raise ConfigError(f"--device {device}: not a torch device (cpu, cuda, cuda:1, ...)") from None
-    if dev.type == 'cuda' and not torch.cuda.is_available():
-        raise ConfigError(f'--device {device}: CUDA is not available on this machine')
+    if dev.type == 'cuda' and (dev.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(f'--device {device}: this machine has {torch.cuda.device_count()} CUDA '
+                          'device(s)')
 
 
 @entry_point('infer.py')
