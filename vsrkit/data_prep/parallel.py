@@ -13,6 +13,8 @@ import pickle
 import queue
 from typing import Callable, Iterable, Iterator
 
+import cv2
+
 
 def _worker(fn: Callable, tasks, results, init: Callable | None, initargs: tuple) -> None:
     if init is not None:
@@ -48,8 +50,16 @@ def ordered_map(fn: Callable, items: Iterable, workers: int, init: Callable | No
     tasks, results = ctx.Queue(), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(fn, tasks, results, init, initargs), daemon=True)
              for _ in range(workers)]
-    for p in procs:
-        p.start()
+    # A forked child inherits OpenCV's thread-pool state but not its threads: an OpenCV call
+    # there that touches the pool (cv2.setNumThreads, a parallel resize) can wait forever on
+    # them. Fork while OpenCV runs single-threaded here, then restore it.
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        for p in procs:
+            p.start()
+    finally:
+        cv2.setNumThreads(threads)
     done: dict[int, tuple[bool, object]] = {}
     it = iter(items)
     sent = received = 0

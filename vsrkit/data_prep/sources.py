@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from vsrkit.errors import ConfigError, DataError, VideoIOError
-from vsrkit.io.frames import list_images, natural_key, read_image
+from vsrkit.io.frames import list_images, natural_key, read_image, swap_rb
 from vsrkit.io.video import VIDEO_EXTENSIONS, VideoReader
 
 
@@ -110,8 +110,7 @@ class VideoSource(Source):
         try:
             for rgb in reader:
                 if sel.contains(i):
-                    # BGR, as frame records store it
-                    yield i, np.ascontiguousarray(rgb[:, :, ::-1]), f'{self.path} frame {i}'
+                    yield i, swap_rb(rgb), f'{self.path} frame {i}'  # BGR, as records store it
                 i += 1
         except VideoIOError as err:  # a corrupt frame: the ones before it are still usable
             raise DataError(f'{err}; use the frames before it with --end {i}') from None

@@ -140,11 +140,18 @@ def read_image(path: str) -> np.ndarray:
     return img
 
 
+def swap_rb(img: np.ndarray) -> np.ndarray:
+    """RGB <-> BGR of an (H, W, 3) array, contiguous. A numpy copy, not ``cv2.cvtColor``: that
+    would start OpenCV's thread pool, and a process forked afterwards (data preparation's
+    workers) can hang on the pool's threads, which it does not inherit."""
+    return np.ascontiguousarray(img[:, :, ::-1])
+
+
 def write_image(path: str, img: np.ndarray, rgb: bool = False) -> None:
     """Write a uint8 (H, W, C) image file, format from the extension; ``rgb`` says the channels
     are RGB (default BGR, as OpenCV). DataError naming the file if it cannot be written."""
     if rgb and img.ndim == 3 and img.shape[2] == 3:
-        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+        img = swap_rb(img)
     try:
         ok = cv2.imwrite(path, img)
     except cv2.error:  # e.g. an extension OpenCV has no encoder for

@@ -12,13 +12,12 @@ import os
 import shutil
 from typing import Iterator
 
-import cv2
 import numpy as np
 
 from vsrkit.errors import VideoIOError
 
 from .frames import IMAGE_EXTENSIONS, is_image_path, list_images, natural_key, read_image, \
-    write_image
+    swap_rb, write_image
 from .video import VIDEO_CODECS, VideoReader, VideoWriter, is_video_path, to_uint8
 
 
@@ -82,7 +81,7 @@ class FrameSource:
             frames = iter(self._video)
         else:
             files = self._files[self.start:self.start + self.num_frames]
-            frames = (cv2.cvtColor(read_image(f), cv2.COLOR_BGR2RGB) for f in files)
+            frames = (swap_rb(read_image(f)) for f in files)
         for i, frame in enumerate(frames):
             if i and frame.shape[:2] != (self.height, self.width):
                 raise VideoIOError(f'{self.path}: frame {i} is {frame.shape[1]}x{frame.shape[0]}, '

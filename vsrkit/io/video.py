@@ -21,6 +21,8 @@ import numpy as np
 
 from vsrkit.errors import VideoIOError
 
+from .frames import swap_rb
+
 # Containers read as video when scanning folders (anything else is tried only when named).
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv',
                     '.flv', '.y4m', '.ts')
@@ -97,7 +99,7 @@ class VideoReader:
                     self._check_end(i, stop)
                     return
                 if img is not None:
-                    yield cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+                    yield swap_rb(img)
                 i += 1
         finally:
             cap.release()
@@ -143,7 +145,7 @@ class VideoWriter:
 
     def write(self, frame: np.ndarray) -> None:
         """Append one (H, W, 3) RGB frame."""
-        bgr = cv2.cvtColor(to_uint8(frame), cv2.COLOR_RGB2BGR)
+        bgr = swap_rb(to_uint8(frame))
         if self._writer is None:
             ext = os.path.splitext(self.path)[1].lower()
             fourcc = cv2.VideoWriter_fourcc(*VIDEO_CODECS[ext])
