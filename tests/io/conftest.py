@@ -1,15 +1,7 @@
 """Real clips for the video I/O tests, built with PyAV from the bundled carphone video: H.264
 with an AAC tone (the demo videos carry no audio)."""
-import os
-import sys
-
 import pytest
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:  # av_clips
-    sys.path.insert(0, HERE)
-
-from av_clips import encode_clip  # noqa: E402
+from video_clips import encode_clip
 
 
 @pytest.fixture(scope='session')

@@ -19,10 +19,8 @@ import time
 import cv2
 import numpy as np
 
-if __package__ in (None, ''):
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from vsrkit.io.video import FrameSource, Timing, VideoReader, VideoWriter  # noqa: E402
+from vsrkit.io.streams import FrameSource
+from vsrkit.io.video import Timing, VideoReader, VideoWriter
 
 ENCODINGS = [  # (label, file extension, VideoWriter options; None: OpenCV's mp4v)
     ('opencv mp4v (before)', '.mp4', None),

@@ -14,10 +14,7 @@ import sys
 import cv2
 import numpy as np
 
-if __package__ in (None, ''):
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from vsrkit.io.video import VideoReader  # noqa: E402
+from vsrkit.io.video import VideoReader
 
 
 def compare(path: str) -> str:
@@ -41,7 +38,7 @@ def compare(path: str) -> str:
 def main(argv=None) -> int:
     paths = sys.argv[1:] if argv is None else argv
     if not paths:
-        from vsrkit.utils.demo_data import DEMO_VIDEOS, demo_video_path
+        from vsrkit.data_prep.demo import DEMO_VIDEOS, demo_video_path
         paths = [demo_video_path(name) for name in DEMO_VIDEOS]
     for path in paths:
         print(compare(path))

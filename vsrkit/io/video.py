@@ -1,6 +1,13 @@
-"""Video files in and out on PyAV (FFmpeg's libraries), and frame folders / globs on OpenCV.
+"""Video files in and out on PyAV (FFmpeg's libraries): the one place that opens a video.
 
 Frames travel as numpy arrays (H, W, 3) uint8 in RGB order (BGR on request, for OpenCV code).
+
+    for frame in VideoReader('in.mp4', start=10, max_frames=50):     # (H, W, 3) uint8 RGB
+        ...
+    reader = VideoReader('in.mp4')
+    with VideoWriter('out.mp4', reader.timing, copy_from='in.mp4') as out:   # H.264, CRF 18
+        for pts, frame in reader.timed():
+            out.write(frame, pts)                                     # uint8, or float in [0, 1]
 
 Reading (:class:`VideoReader`):
 
@@ -17,7 +24,7 @@ Reading (:class:`VideoReader`):
 
 Writing (:class:`VideoWriter`):
 
-- the encoder comes from the extension (:data:`CODEC_BY_EXT`: H.264 CRF 18 for .mp4/.mov/.mkv,
+- the encoder comes from the extension (:data:`VIDEO_CODECS`: H.264 CRF 18 for .mp4/.mov/.mkv,
   VP9 for .webm), overridable with ``codec``, ``crf`` and ``preset`` (:data:`ENCODERS`);
   options are checked by opening the encoder once up front, so a bad one fails before any work;
 - frames are converted to the encoder's pixel format with BT.709 (tagged in the stream); odd
@@ -30,7 +37,6 @@ Writing (:class:`VideoWriter`):
 """
 from __future__ import annotations
 
-import glob
 import os
 import re
 import shutil
@@ -39,16 +45,15 @@ from fractions import Fraction
 from typing import Iterator
 
 import av
-import cv2
 import numpy as np
 from av.video.reformatter import Interpolation
 
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
+from vsrkit.errors import ConfigError, VideoIOError
+
+# Containers read as video when scanning folders (anything else is tried only when named).
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv',
+                    '.flv', '.y4m', '.ts', '.mts', '.m2ts')
 DEFAULT_FPS = 25
-
-
-class VideoIOError(ValueError):
-    """An input cannot be read or an output cannot be written; the message names the path."""
 
 
 class CorruptFrameError(VideoIOError):
@@ -96,7 +101,8 @@ ENCODERS = {
     'ffv1': EncoderSpec('bgr0'),  # lossless RGB (FFV1 has no 8-bit planar RGB)
     'mpeg4': EncoderSpec('yuv420p', 'qscale', 2),
 }
-CODEC_BY_EXT = {'.mp4': 'libx264', '.m4v': 'libx264', '.mov': 'libx264', '.mkv': 'libx264',
+# The encoder per container we write (the extension picks the muxer).
+VIDEO_CODECS = {'.mp4': 'libx264', '.m4v': 'libx264', '.mov': 'libx264', '.mkv': 'libx264',
                 '.webm': 'libvpx-vp9'}
 # Subsampled chroma needs even sizes; 8-bit sources keep swscale's default (OpenCV's) conversion.
 HIGH_DEPTH_YUV = Interpolation.POINT | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
@@ -105,12 +111,14 @@ FFMPEG_QP2LAMBDA = 118  # fixed-quantiser encoders take quality as lambda
 
 def is_video_path(path: str) -> bool:
     """True when ``path`` names a video container we write (by extension)."""
-    return os.path.splitext(path)[1].lower() in CODEC_BY_EXT
+    return os.path.splitext(path)[1].lower() in VIDEO_CODECS
 
 
-def natural_key(path: str) -> list:
-    """Sort key that orders ``frame2`` before ``frame10``."""
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', path)]
+def to_uint8(frame: np.ndarray) -> np.ndarray:
+    """uint8 frames as they are; float frames in [0, 1] rounded (as the metrics) and clipped."""
+    if frame.dtype == np.uint8:
+        return frame
+    return np.clip(np.rint(frame * 255.0), 0, 255).astype(np.uint8)
 
 
 def _reason(err: Exception) -> str:
@@ -142,7 +150,7 @@ class Timing:
         """Evenly spaced frames at ``fps`` (default 25), pts = frame index."""
         rate = Fraction(fps or DEFAULT_FPS).limit_denominator(1_000_000)
         if rate <= 0:
-            raise VideoIOError(f'--fps must be > 0, got {fps}')
+            raise ConfigError(f'--fps must be > 0, got {fps}')
         return cls(time_base=1 / rate, rate=rate)
 
 
@@ -181,7 +189,7 @@ class VideoReader:
     (H, W, 3) uint8 arrays, RGB (BGR with ``bgr=True``), one decoded frame at a time;
     :meth:`timed` yields ``(pts, frame)``. The file is demuxed once on construction (to count
     the frames) and the first selected frame decoded, so an unreadable input fails here, with
-    the path in the message.
+    the path in the message; a selection past the end yields nothing.
 
     Attributes:
         path, width, height, codec (decoder name), pix_fmt (as stored).
@@ -202,6 +210,7 @@ class VideoReader:
             stream = container.streams.video[0]
             self.codec = stream.codec_context.name
             self.pix_fmt = stream.codec_context.pix_fmt
+            height, width = stream.codec_context.height, stream.codec_context.width
             self.time_base = stream.time_base or Fraction(1, DEFAULT_FPS)
             rate = stream.average_rate or stream.guessed_rate or stream.base_rate
             self._pts = self._demux_pts(container, stream)
@@ -218,11 +227,10 @@ class VideoReader:
         at = lambda i: self._pts[i] * tb  # noqa: E731
         self.timing = Timing(tb, rate, begin=at(start) if 0 < start < self.frame_count else None,
                              end=at(self._stop) if self._stop < self.frame_count else None)
+        # the first selected frame (a decoding error shows here); an empty selection (frames
+        # past the end) is no error: it yields nothing
         first = next(iter(self), None)
-        if first is None:
-            raise VideoIOError(f'{path}: zero frames could be decoded'
-                               + (f' from frame {start} on' if start else ''))
-        self.height, self.width = first.shape[:2]
+        self.height, self.width = first.shape[:2] if first is not None else (height, width)
 
     def _demux_pts(self, container, stream) -> list:
         """Presentation timestamps of the stream's packets (None where a packet has none)."""
@@ -302,16 +310,16 @@ class _SeekMissed(Exception):
 
 # ----------------------------------------------------------------------------- writing
 
-def _temp_name(path: str, pid: int | str) -> str:
+def temp_path(path: str, pid: int | str) -> str:
     """Hidden name beside ``path``, same extension (it picks the muxer); never a valid output."""
     parent, name = os.path.split(path)
     stem, ext = os.path.splitext(name)
     return os.path.join(parent, f'.{stem}.{pid}.partial{ext}')
 
 
-def _remove_stale_temps(path: str) -> None:
+def remove_stale_temps(path: str) -> None:
     """Delete temporaries of ``path`` left by processes that no longer run (``kill -9``)."""
-    pattern = re.escape(os.path.basename(_temp_name(path, 'PID'))).replace('PID', r'(\d+)')
+    pattern = re.escape(os.path.basename(temp_path(path, 'PID'))).replace('PID', r'(\d+)')
     parent = os.path.dirname(path)
     for name in os.listdir(parent):
         match = re.fullmatch(pattern, name)
@@ -330,7 +338,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _check_target(path: str, shown: str) -> None:
+def check_target(path: str, shown: str) -> None:
     parent, name = os.path.split(path)
     if not name:
         raise VideoIOError(f'{shown}: output needs a file or folder name')
@@ -340,7 +348,7 @@ def _check_target(path: str, shown: str) -> None:
         raise VideoIOError(f'{shown}: cannot write in {parent} (permission denied)')
 
 
-def _finish(tmp: str, path: str, ok: bool) -> None:
+def finish_output(tmp: str, path: str, ok: bool) -> None:
     """Rename the complete temporary onto ``path``, or delete it."""
     if not ok:
         if os.path.isdir(tmp):
@@ -371,7 +379,7 @@ class VideoWriter:
     ``write(frame, pts)``: frame (H, W, 3) uint8 RGB or float in [0, 1] (rounded); pts in
     ``timing.time_base`` ticks (the input frame's), or None for evenly spaced frames.
     Attributes after writing: ``count``, ``size`` (W, H as encoded), ``notes`` (what was
-    adapted or skipped, one phrase each).
+    adapted or skipped, one phrase each), ``copied`` (the streams copied, e.g. 'audio #1 (aac)').
     """
 
     def __init__(self, path: str, timing: Timing | None = None, *, codec: str | None = None,
@@ -381,20 +389,21 @@ class VideoWriter:
         self.shown = path
         self.timing = timing or Timing.constant()
         self.notes: list[str] = []
+        self.copied: list[str] = []
         self.count = 0
         self.size: tuple[int, int] | None = None
-        _check_target(self.path, path)
+        check_target(self.path, path)
         ext = os.path.splitext(self.path)[1].lower()
-        if ext not in CODEC_BY_EXT:
+        if ext not in VIDEO_CODECS:
             raise VideoIOError(f'{path}: unknown video extension; use one of '
-                               f'{" ".join(CODEC_BY_EXT)}')
+                               f'{" ".join(VIDEO_CODECS)}')
         if os.path.isdir(self.path):
             raise VideoIOError(f'{path}: is a folder, expected a video file name')
-        self.codec = codec or CODEC_BY_EXT[ext]
+        self.codec = codec or VIDEO_CODECS[ext]
         self.spec = ENCODERS.get(self.codec) or self._generic_spec()
         self.options = self._encoder_options(crf, preset)
-        _remove_stale_temps(self.path)
-        self.tmp = _temp_name(self.path, os.getpid())
+        remove_stale_temps(self.path)
+        self.tmp = temp_path(self.path, os.getpid())
         self._out = self._input = self._stream = None
         self._copies: dict[int, av.stream.Stream] = {}
         self._pending = None
@@ -429,10 +438,10 @@ class VideoWriter:
         try:
             codec = av.Codec(self.codec, 'w')
         except (av.codec.codec.UnknownCodecError, ValueError):
-            raise VideoIOError(f'{self.shown}: unknown video codec {self.codec!r} (not an FFmpeg '
+            raise ConfigError(f'{self.shown}: unknown video codec {self.codec!r} (not an FFmpeg '
                                f'encoder here; e.g. {", ".join(ENCODERS)})') from None
         if codec.type != 'video':
-            raise VideoIOError(f'{self.shown}: {self.codec!r} is an {codec.type} codec, '
+            raise ConfigError(f'{self.shown}: {self.codec!r} is an {codec.type} codec, '
                                'not a video one')
         formats = [f.name for f in codec.video_formats or ()]
         return EncoderSpec('yuv420p' if 'yuv420p' in formats or not formats else formats[0],
@@ -450,9 +459,9 @@ class VideoWriter:
         chosen = preset if preset is not None else spec.default_preset
         if chosen is not None:
             if spec.preset is None:
-                raise VideoIOError(f'--preset: {self.codec} has no speed preset')
+                raise ConfigError(f'--preset: {self.codec} has no speed preset')
             if spec.presets and str(chosen) not in spec.presets:
-                raise VideoIOError(f'--preset {chosen}: {self.codec} knows '
+                raise ConfigError(f'--preset {chosen}: {self.codec} knows '
                                    f'{", ".join(spec.presets)}')
             opts[spec.preset] = str(chosen)
         self._cli_names = {spec.quality or 'crf': '--crf', 'global_quality': '--crf',
@@ -462,7 +471,7 @@ class VideoWriter:
     def _check_encoder(self) -> None:
         """Open the encoder once on a small frame: bad options fail before any work is done."""
         if self.codec not in self._out.supported_codecs:
-            raise VideoIOError(f'{self.shown}: a {os.path.splitext(self.path)[1]} file cannot '
+            raise ConfigError(f'{self.shown}: a {os.path.splitext(self.path)[1]} file cannot '
                                f'hold {self.codec} video')
         for name, value in self.spec.env.items():
             os.environ.setdefault(name, value)
@@ -474,11 +483,11 @@ class VideoWriter:
             ctx.open()
         except av.error.FFmpegError as err:
             given = ', '.join(f'{k}={v}' for k, v in self.options.items())
-            raise VideoIOError(f'{self.shown}: encoder {self.codec} cannot open with {given or "its defaults"} '
-                               f'({_reason(err)})') from None
+            raise ConfigError(f'{self.shown}: encoder {self.codec} cannot open with '
+                              f'{given or "its defaults"} ({_reason(err)})') from None
         unused = [self._cli_names.get(k, k) for k in ctx.options]
         if unused:
-            raise VideoIOError(f'{self.shown}: encoder {self.codec} has no option for '
+            raise ConfigError(f'{self.shown}: encoder {self.codec} has no option for '
                                f'{", ".join(unused)}')
 
     def _plan_copies(self, source: str) -> None:
@@ -491,6 +500,7 @@ class VideoWriter:
             name = stream.codec_context.name if stream.codec_context else '?'
             if name in supported:
                 self._copy_plan.append(stream)
+                self.copied.append(f'{stream.type} #{stream.index} ({name})')
             elif stream.type == 'audio':
                 raise VideoIOError(f'{self.shown}: a {os.path.splitext(self.path)[1]} file cannot '
                                    f'hold audio stream #{stream.index} ({name}) of {source}; '
@@ -573,8 +583,7 @@ class VideoWriter:
 
     def write(self, frame: np.ndarray, pts: int | None = None) -> None:
         """Append one (H, W, 3) RGB frame (uint8, or float in [0, 1]) at ``pts``."""
-        if frame.dtype != np.uint8:
-            frame = np.clip(np.rint(frame * 255.0), 0, 255).astype(np.uint8)
+        frame = to_uint8(frame)
         if self._stream is None:
             self._start(*frame.shape[:2])
         elif frame.shape[:2] != (self.size[1] - self._pad[0], self.size[0] - self._pad[1]):
@@ -615,7 +624,7 @@ class VideoWriter:
         self._out = None
         if self._input is not None:
             self._input.close()
-        _finish(self.tmp, self.path, ok=True)
+        finish_output(self.tmp, self.path, ok=True)
 
     def _abort(self) -> None:
         for container in (self._out, self._input):
@@ -625,154 +634,10 @@ class VideoWriter:
                 except Exception:  # noqa: BLE001 - the temporary goes anyway
                     pass
         self._out = self._input = None
-        _finish(self.tmp, self.path, ok=False)
+        finish_output(self.tmp, self.path, ok=False)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self._abort()
         else:
             self.close()
-
-
-# ----------------------------------------------------------------------------- any input/output
-
-class FrameSource:
-    """Iterable over the frames of a video file, a folder of images or a glob pattern.
-
-    Yields (H, W, 3) uint8 RGB arrays, one at a time; :meth:`timed` yields ``(pts, frame)``
-    (pts in ``timing.time_base`` ticks). The first frame is decoded on construction so an
-    unreadable or empty input fails here, with the path in the message.
-
-    Attributes:
-        path: the input as given.
-        kind: 'video', 'folder' or 'glob' (a single image file counts as a 1-frame glob).
-        fps: frames per second (a video's nominal rate; ``fps`` or 25 for frames).
-        timing: :class:`Timing` of the selected frames.
-        num_frames: frames after ``start``, capped by ``max_frames`` (exact).
-        height, width: frame size.
-
-    ``fps`` is for frame folders and globs only: a video keeps its own timestamps.
-    """
-
-    def __init__(self, path: str, max_frames: int | None = None, start: int = 0,
-                 fps: float | None = None):
-        if max_frames is not None and max_frames < 1:
-            raise VideoIOError(f'--max-frames must be >= 1, got {max_frames}')
-        if start < 0:
-            raise VideoIOError(f'--start must be >= 0, got {start}')
-        self.path, self.max_frames, self.start = path, max_frames, start
-        self.reader: VideoReader | None = None
-        self._files: list[str] | None = None
-        if os.path.isdir(path):
-            self.kind = 'folder'
-            self._files = sorted((os.path.join(path, f) for f in os.listdir(path)
-                                  if f.lower().endswith(IMAGE_EXTS)), key=natural_key)
-            if not self._files:
-                raise VideoIOError(f'{path}: folder holds no frames ({"/".join(IMAGE_EXTS)})')
-        elif any(ch in path for ch in '*?[') or path.lower().endswith(IMAGE_EXTS):
-            self.kind = 'glob'
-            self._files = sorted(glob.glob(path), key=natural_key)
-            if not self._files:
-                raise VideoIOError(f'{path}: no frames match this pattern')
-        elif os.path.isfile(path):
-            if fps is not None:
-                raise VideoIOError(f'--fps {fps:g}: only for frame folders; {path} is a video '
-                                   'and keeps its own timestamps')
-            self.kind = 'video'
-            self.reader = VideoReader(path, start=start, max_frames=max_frames)
-            self.fps, self.timing = self.reader.fps, self.reader.timing
-            self.num_frames = self.reader.num_frames
-            self.height, self.width = self.reader.height, self.reader.width
-            return
-        else:
-            raise VideoIOError(f'{path}: no such file, folder or glob pattern')
-        self._files = self._files[start:start + max_frames if max_frames else None]
-        self.num_frames = len(self._files)
-        self.timing = Timing.constant(fps)
-        self.fps = float(self.timing.rate)
-        first = next(iter(self), None)
-        if first is None:
-            raise VideoIOError(f'{path}: zero frames could be decoded'
-                               + (f' from frame {start} on' if start else ''))
-        self.height, self.width = first.shape[:2]
-
-    def __len__(self) -> int:
-        return self.num_frames
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        return (frame for _, frame in self.timed())
-
-    def timed(self) -> Iterator[tuple[int, np.ndarray]]:
-        """``(pts, frame)`` pairs; frames from files are evenly spaced (pts = index)."""
-        if self.reader is not None:
-            yield from self.reader.timed()
-            return
-        for i, f in enumerate(self._files):
-            img = cv2.imread(f, cv2.IMREAD_COLOR)
-            if img is None:
-                raise VideoIOError(f'{f}: not a readable image')
-            if i and img.shape[:2] != (self.height, self.width):
-                raise VideoIOError(f'{self.path}: frame {i} is {img.shape[1]}x{img.shape[0]}, '
-                                   f'the first is {self.width}x{self.height}')
-            yield i, cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-
-
-class FrameSink:
-    """Context manager writing RGB frames to a video file or a folder of PNGs, atomically.
-
-    ``path`` with a video extension (:data:`CODEC_BY_EXT`) becomes a video
-    (:class:`VideoWriter`; ``timing`` or ``fps``, ``codec``, ``crf``, ``preset``, ``copy_from``
-    go to it); anything else becomes a folder of ``00000000.png, 00000001.png, ...`` written
-    under a temporary name and renamed when complete. An existing non-empty folder is refused
-    rather than replaced.
-
-    Frames: (H, W, 3) uint8 RGB, or float in [0, 1] (rounded and clipped here).
-    """
-
-    def __init__(self, path: str, fps: float | None = None, *, timing: Timing | None = None,
-                 **video_options):
-        self.path = os.path.abspath(path)
-        self.is_video = is_video_path(path)
-        self.count = 0
-        self.video: VideoWriter | None = None
-        if self.is_video:
-            self.video = VideoWriter(path, timing or Timing.constant(fps), **video_options)
-            self.tmp = self.video.tmp
-            return
-        _check_target(self.path, path)
-        if os.path.isfile(self.path):
-            raise VideoIOError(f'{path}: is a file without a video extension '
-                               f'({", ".join(CODEC_BY_EXT)}); give one, or a folder name')
-        if os.path.isdir(self.path) and os.listdir(self.path):
-            raise VideoIOError(f'{path}: output folder exists and is not empty')
-        _remove_stale_temps(self.path)
-        self.tmp = _temp_name(self.path, os.getpid())
-        os.makedirs(self.tmp)
-
-    @property
-    def notes(self) -> list[str]:
-        return self.video.notes if self.video else []
-
-    def __enter__(self) -> 'FrameSink':
-        return self
-
-    def write(self, frame: np.ndarray, pts: int | None = None) -> None:
-        """Append one (H, W, 3) RGB frame; ``pts`` only matters for video."""
-        if self.video is not None:
-            self.video.write(frame, pts)
-        else:
-            if frame.dtype != np.uint8:
-                frame = np.clip(np.rint(frame * 255.0), 0, 255).astype(np.uint8)
-            target = os.path.join(self.tmp, f'{self.count:08d}.png')
-            if not cv2.imwrite(target, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
-                raise VideoIOError(f'{target}: could not write frame')
-        self.count += 1
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self.video is not None:
-            self.video.__exit__(exc_type, exc, tb)
-            return
-        if exc_type is None and self.count == 0:
-            _finish(self.tmp, self.path, ok=False)
-            raise VideoIOError(f'{self.path}: no frames were written, no output made')
-        _finish(self.tmp, self.path, ok=exc_type is None)

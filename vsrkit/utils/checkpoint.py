@@ -19,9 +19,7 @@ from mmengine.fileio.backends.local_backend import LocalBackend
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
-
-class CheckpointError(RuntimeError):
-    """A checkpoint file is missing, unreadable, or holds non-allow-listed objects."""
+from vsrkit.errors import CheckpointError
 
 
 def _numpy_globals() -> list:
@@ -98,8 +96,21 @@ def _atomic_put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
 _installed = False
 
 
-def install_safe_loading() -> None:
-    """Route mmengine's local checkpoint loading (load_checkpoint, resume) through us."""
+def patch_mmengine() -> None:
+    """Make mmengine's checkpoints safe: the one place vsrkit changes mmengine (idempotent).
+
+    Three patches, applied explicitly (never on import) by every command-line tool at
+    start-up (:func:`vsrkit.cli.entry_point`) and by :func:`vsrkit.apis.init_model`; call it
+    before using mmengine's ``Runner`` yourself:
+
+    - mmengine's local checkpoint loading (``load_checkpoint``, ``resume``) goes through
+      :func:`load_checkpoint_file` (weights only, the allow-list above);
+    - ``HistoryBuffer`` pickles its data only, not the bound methods that the allow-list
+      would have to admit;
+    - ``LocalBackend.put`` / ``put_text`` (what ``save_checkpoint`` writes through) write
+      atomically (:func:`atomic_write_bytes`), so a kill mid-save never leaves a truncated
+      checkpoint.
+    """
     global _installed
     if not _installed:
         CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
