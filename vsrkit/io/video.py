@@ -13,8 +13,8 @@ Reading (:class:`VideoReader`):
 
 - the frame count comes from demuxing the video stream (one packet per coded frame), not from
   the container's header, which may be missing or wrong;
-- frames are decoded in order from the first one and the first ``start`` dropped, so ``start``
-  is frame-exact (a seek lands on a key frame, not on the frame asked for);
+- ``start`` is frame-exact: the reader seeks to the key frame before it and decodes on to the
+  frame with its timestamp (from the first frame on when the stream's timestamps are missing);
 - 8-bit sources go through swscale's default YUV -> RGB path, which is bit-identical to OpenCV's
   decoding (every frame of the bundled demo videos), so data built with OpenCV keeps its pixels;
   sources above 8 bits are rounded to the nearest 8-bit value (``round(v * 255 / (2**b - 1))``,
@@ -104,7 +104,7 @@ ENCODERS = {
 # The encoder per container we write (the extension picks the muxer).
 VIDEO_CODECS = {'.mp4': 'libx264', '.m4v': 'libx264', '.mov': 'libx264', '.mkv': 'libx264',
                 '.webm': 'libvpx-vp9'}
-# Subsampled chroma needs even sizes; 8-bit sources keep swscale's default (OpenCV's) conversion.
+# >8-bit YUV -> 8-bit RGB: nearest chroma as the 8-bit path, with swscale's accurate rounding
 HIGH_DEPTH_YUV = Interpolation.POINT | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
 FFMPEG_QP2LAMBDA = 118  # fixed-quantiser encoders take quality as lambda
 
@@ -439,10 +439,10 @@ class VideoWriter:
             codec = av.Codec(self.codec, 'w')
         except (av.codec.codec.UnknownCodecError, ValueError):
             raise ConfigError(f'{self.shown}: unknown video codec {self.codec!r} (not an FFmpeg '
-                               f'encoder here; e.g. {", ".join(ENCODERS)})') from None
+                              f'encoder here; e.g. {", ".join(ENCODERS)})') from None
         if codec.type != 'video':
             raise ConfigError(f'{self.shown}: {self.codec!r} is an {codec.type} codec, '
-                               'not a video one')
+                              'not a video one')
         formats = [f.name for f in codec.video_formats or ()]
         return EncoderSpec('yuv420p' if 'yuv420p' in formats or not formats else formats[0],
                            'crf', None)
@@ -462,7 +462,7 @@ class VideoWriter:
                 raise ConfigError(f'--preset: {self.codec} has no speed preset')
             if spec.presets and str(chosen) not in spec.presets:
                 raise ConfigError(f'--preset {chosen}: {self.codec} knows '
-                                   f'{", ".join(spec.presets)}')
+                                  f'{", ".join(spec.presets)}')
             opts[spec.preset] = str(chosen)
         self._cli_names = {spec.quality or 'crf': '--crf', 'global_quality': '--crf',
                            spec.preset: '--preset'}
@@ -472,7 +472,7 @@ class VideoWriter:
         """Open the encoder once on a small frame: bad options fail before any work is done."""
         if self.codec not in self._out.supported_codecs:
             raise ConfigError(f'{self.shown}: a {os.path.splitext(self.path)[1]} file cannot '
-                               f'hold {self.codec} video')
+                              f'hold {self.codec} video')
         for name, value in self.spec.env.items():
             os.environ.setdefault(name, value)
         ctx = av.CodecContext.create(self.codec, 'w')
@@ -488,7 +488,7 @@ class VideoWriter:
         unused = [self._cli_names.get(k, k) for k in ctx.options]
         if unused:
             raise ConfigError(f'{self.shown}: encoder {self.codec} has no option for '
-                               f'{", ".join(unused)}')
+                              f'{", ".join(unused)}')
 
     def _plan_copies(self, source: str) -> None:
         self._input = _open_input(source)
