@@ -504,7 +504,8 @@ class VideoWriter:
             elif stream.type == 'audio':
                 raise VideoIOError(f'{self.shown}: a {os.path.splitext(self.path)[1]} file cannot '
                                    f'hold audio stream #{stream.index} ({name}) of {source}; '
-                                   'choose another container (.mkv holds most) or drop audio')
+                                   'choose another container (.mkv holds most) or drop the audio '
+                                   '(--no-audio)')
             else:
                 self.notes.append(f'subtitle stream #{stream.index} ({name}) skipped: '
                                   f'{os.path.splitext(self.path)[1]} cannot hold it')
