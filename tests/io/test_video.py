@@ -317,6 +317,9 @@ def test_errors_are_one_line_and_name_the_culprit(tmp_path, av_clip, carphone_fr
         VideoWriter(str(tmp_path / 'o.avi'))
     with pytest.raises(VideoIOError, match=r'parent folder .*nope does not exist'):
         VideoWriter(str(tmp_path / 'nope' / 'o.mp4'))
+    if os.path.isdir('/sys'):  # sysfs takes no new files, not even from root
+        with pytest.raises(VideoIOError, match=r'^/sys/o\.mp4: cannot write \(Permission denied\)$'):
+            VideoWriter('/sys/o.mp4')
     (tmp_path / 'dir.mp4').mkdir()
     with pytest.raises(VideoIOError, match=r'dir\.mp4: is a folder'):
         VideoWriter(str(tmp_path / 'dir.mp4'))
