@@ -11,7 +11,7 @@ model = dict(
     num_frames=3,  # consumes the same 3-frame windows and uses the centre frame
     in_channels=1,
     fusion=_base_.model.fusion,
-    sr_loss=dict(type='TemporalSRLoss', weights=None, criterion=_base_.model.sr_loss.criterion),
+    sr_loss=_base_.model.sr_loss,
     data_preprocessor=_base_.model.data_preprocessor,
 )
 

@@ -5,9 +5,10 @@ scale = 3
 model = dict(scale=scale)
 train_dataloader = dict(dataset=dict(
     scale=scale, lq_path=f'{_base_.data_root}/train_BIx{scale}.lmdb',
-    pipeline=[dict(type='PairedRandomCrop', gt_patch_size=126, scale=scale),
+    pipeline=[dict(type='PairedRandomCrop', gt_patch_size=255, scale=scale),
               *_base_.train_pipeline[1:]]))
 val_dataloader = dict(dataset=dict(scale=scale, lq_path=f'{_base_.test_root}/test_BIx{scale}.lmdb'))
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='PSNR', crop_border=scale), dict(type='SSIM', crop_border=scale)]
+val_evaluator = [*_base_.val_evaluator[:2], dict(type='PSNR', crop_border=scale, prefix=f'crop{scale}'),
+                 dict(type='SSIM', crop_border=scale, prefix=f'crop{scale}')]
 test_evaluator = val_evaluator

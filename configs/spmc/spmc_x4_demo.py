@@ -12,7 +12,7 @@ _base_ = [
 
 # 1/4 of the paper's fusion widths: ~0.5 CPU-s per training iteration (batch 8, 96x96 GT
 # patches, 3 frames, one thread) instead of ~4 s at the paper's widths.
-model = dict(fusion=dict(enc_channels=(8, 16, 16, 32, 32), lstm_channels=32, dec_channels=(16, 16, 8)))
+model = dict(fusion=dict(enc_channels=(8, 16, 16, 32), lstm_channels=32, dec_channels=(32, 16, 16, 8, 8)))
 
 motion_iters = 1200
 fusion_iters = 1000

@@ -6,8 +6,8 @@ TINY_SPMC = dict(
     type='SPMCVSR', scale=4, num_frames=3, in_channels=1,
     motion=dict(type='VESPCNMotion', coarse_channels=(4, 4, 4, 4), fine_channels=(4, 4, 4, 4)),
     compensation=dict(type='SPMC'),
-    fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8, 8), lstm_channels=8,
-                dec_channels=(8, 8, 4)))
+    fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8), lstm_channels=8,
+                dec_channels=(8, 8, 8, 4, 4)))
 
 
 def _tiny_spmc(**overrides):

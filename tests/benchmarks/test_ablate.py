@@ -42,8 +42,8 @@ def test_known_motion_epe_of_zero_flow_is_the_true_flow_magnitude(frame_folder):
     """With ZeroMotion the EPE must equal the mean |flow_gt| exactly, and the estimate is 0."""
     model = MODELS.build(dict(type='SPMCVSR', motion=dict(type='ZeroMotion'),
                               compensation=dict(type='SPMC'),
-                              fusion=dict(type='DetailFusionNet', enc_channels=(4, 4, 4, 4, 4),
-                                          lstm_channels=4, dec_channels=(4, 4, 4)),
+                              fusion=dict(type='DetailFusionNet', enc_channels=(4, 4, 4, 4),
+                                          lstm_channels=4, dec_channels=(8, 4, 4, 4, 4)),
                               scale=2, num_frames=3, in_channels=1))
     args = SimpleNamespace(epe_source=frame_folder, epe_backend='folder', epe_samples=3)
     km = ablate.evaluate_known_motion(model.eval(), None, args)  # 56x56 LR windows fit carphone at x2

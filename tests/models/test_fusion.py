@@ -36,26 +36,51 @@ def _conv_params(cin, cout, k):
     return cin * cout * k * k + cout
 
 
-def test_paper_architecture_and_parameter_count():
+def test_reference_architecture_and_parameter_count():
+    # DRVSR's layer list (psychopa4/PFNL model/drvsr.py): enc1 5x5/32, enc2 3x3/2 64, enc2_1 3x3
+    # 64, enc3 3x3/2 128, ConvLSTM 128, enc3_1 3x3 128 AFTER the LSTM, dec1 deconv 64 + skip,
+    # dec1_1 3x3 64, dec2 deconv 32 + skip, dec2_1 3x3 32, dec3 5x5 -> 1.
     net = MODELS.build(dict(type='DetailFusionNet'))
     enc = [_conv_params(1, 32, 5), _conv_params(32, 64, 3), _conv_params(64, 64, 3),
-           _conv_params(64, 128, 3), _conv_params(128, 128, 3)]
+           _conv_params(64, 128, 3)]
     lstm = _conv_params(128 + 128, 4 * 128, 3)
-    dec = [_conv_params(128, 64, 4), _conv_params(64, 64, 3), _conv_params(64, 32, 4),
-           _conv_params(32, 1, 5)]
+    dec = [_conv_params(128, 128, 3), _conv_params(128, 64, 4), _conv_params(64, 64, 3),
+           _conv_params(64, 32, 4), _conv_params(32, 32, 3), _conv_params(32, 1, 5)]
     assert sum(p.numel() for p in net.parameters()) == sum(enc) + lstm + sum(dec)
-    strides = [m.stride[0] for m in net.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))
-               and m is not net.temporal.gates]
-    assert strides == [1, 2, 1, 2, 1, 2, 1, 2, 1]
+    convs = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))
+             and m is not net.temporal.gates]
+    assert [m.stride[0] for m in convs] == [1, 2, 1, 2, 1, 2, 1, 2, 1, 1]
+    assert [m.kernel_size[0] for m in convs] == [5, 3, 3, 3, 3, 4, 3, 4, 3, 5]
+    assert [type(m).__name__ for m in convs].count('ConvTranspose2d') == 2
+    assert net.dec0[0].in_channels == 128 and net.dec0[0].out_channels == 128  # after the LSTM
     no_lstm = MODELS.build(dict(type='DetailFusionNet', use_lstm=False))
     assert sum(p.numel() for p in no_lstm.parameters()) == sum(enc) + _conv_params(128, 128, 3) + sum(dec)
+
+
+def test_channels_last_matches_nchw():
+    torch.manual_seed(0)
+    kw = dict(type='DetailFusionNet', enc_channels=(8, 16, 16, 16), lstm_channels=16,
+              dec_channels=(8, 16, 16, 8, 8))
+    a = MODELS.build(dict(kw, channels_last=False))
+    _randomise_output(a)
+    b = MODELS.build(dict(kw, channels_last=True))
+    b.load_state_dict(a.state_dict())
+    hr, ref_up = torch.randn(2, 3, 1, 20, 28), torch.randn(2, 1, 20, 28)
+    hr_a, hr_b = hr.clone().requires_grad_(), hr.clone().requires_grad_()
+    out_a, out_b = a(hr_a, ref_up), b(hr_b, ref_up)
+    torch.testing.assert_close(out_b, out_a, rtol=0, atol=1e-5)
+    out_a.square().sum().backward()
+    out_b.square().sum().backward()
+    torch.testing.assert_close(hr_b.grad, hr_a.grad, rtol=1e-4, atol=1e-5)
+    for (name, pa), pb in zip(a.named_parameters(), b.parameters()):
+        torch.testing.assert_close(pb.grad, pa.grad, rtol=1e-4, atol=1e-4, msg=name)
 
 
 @pytest.mark.parametrize('c', [1, 3])
 @pytest.mark.parametrize('size', [(16, 24), (18, 22), (9, 13)])
 def test_shapes_and_untrained_output_is_ref_up(c, size):
-    net = MODELS.build(dict(type='DetailFusionNet', in_channels=c, enc_channels=(8, 16, 16, 16, 16),
-                            lstm_channels=16, dec_channels=(16, 16, 8)))
+    net = MODELS.build(dict(type='DetailFusionNet', in_channels=c, enc_channels=(8, 16, 16, 16),
+                            lstm_channels=16, dec_channels=(8, 16, 16, 8, 8)))
     hr, ref_up = torch.randn(2, 3, c, *size), torch.randn(2, c, *size)
     out = net(hr, ref_up)
     assert out.shape == (2, 3, c, *size)
@@ -69,8 +94,8 @@ def test_shapes_and_untrained_output_is_ref_up(c, size):
 
 def _small(use_lstm):
     torch.manual_seed(0)
-    net = MODELS.build(dict(type='DetailFusionNet', enc_channels=(8, 16, 16, 16, 16),
-                            lstm_channels=16, dec_channels=(16, 16, 8), use_lstm=use_lstm))
+    net = MODELS.build(dict(type='DetailFusionNet', enc_channels=(8, 16, 16, 16),
+                            lstm_channels=16, dec_channels=(8, 16, 16, 8, 8), use_lstm=use_lstm))
     _randomise_output(net)
     return net
 
@@ -114,8 +139,8 @@ def test_without_lstm_each_step_sees_only_its_frame():
 
 def test_errors():
     with pytest.raises(ConfigError, match='dec_channels'):
-        MODELS.build(dict(type='DetailFusionNet', dec_channels=(32, 64, 32)))
-    with pytest.raises(ConfigError, match='5 widths'):
+        MODELS.build(dict(type='DetailFusionNet', dec_channels=(128, 32, 64, 32, 32)))
+    with pytest.raises(ConfigError, match='4 positive widths'):
         MODELS.build(dict(type='DetailFusionNet', enc_channels=(32, 64)))
     net = _small(True)
     with pytest.raises(ValueError, match='hr_seq'):

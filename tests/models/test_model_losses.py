@@ -68,13 +68,20 @@ def test_temporal_sr_loss_hand_values():
     out[0, 1, 0, 0] = torch.tensor([0.0, 1.0])
     gt = torch.tensor([[[[1.0, 1.0]]]])
     # step means of squared errors: (0 + 4)/2 = 2, (1 + 0)/2 = 0.5
-    uniform = MODELS.build(dict(type='TemporalSRLoss'))
+    uniform = MODELS.build(dict(type='TemporalSRLoss', weights='uniform'))
     torch.testing.assert_close(uniform(out, gt), torch.tensor((2 + 0.5) / 2))
+    # default 'linear': k = (0.5, 1) / 1.5 = (1/3, 2/3)
+    linear = MODELS.build(dict(type='TemporalSRLoss'))
+    torch.testing.assert_close(linear(out, gt), torch.tensor(2 / 3 + 0.5 * 2 / 3))
+    out3 = torch.cat((out, out[:, :1]), 1)  # steps 2, 0.5, 2 with k = (0.5, 0.75, 1) / 2.25
+    torch.testing.assert_close(linear(out3, gt), torch.tensor((0.5 * 2 + 0.75 * 0.5 + 1.0 * 2) / 2.25))
+    single = MODELS.build(dict(type='TemporalSRLoss'))(out[:, 1:], gt)
+    torch.testing.assert_close(single, torch.tensor(0.5))
     weighted = MODELS.build(dict(type='TemporalSRLoss', weights=[0.25, 1.0]))
     torch.testing.assert_close(weighted(out, gt), torch.tensor(0.25 * 2 + 1.0 * 0.5))
     charb = MODELS.build(dict(type='TemporalSRLoss', criterion='charbonnier', eps=0.5))
     r = lambda d: (d * d + 0.25) ** 0.5
-    expected = ((r(0.0) + r(2.0)) / 2 + (r(1.0) + r(0.0)) / 2) / 2
+    expected = ((r(0.0) + r(2.0)) / 2) / 3 + ((r(1.0) + r(0.0)) / 2) * 2 / 3
     torch.testing.assert_close(charb(out, gt), torch.tensor(expected))
 
 

@@ -6,8 +6,8 @@ from mmengine.optim import OptimWrapper
 from vsrkit.ops import bicubic_upsample, spmc_warp
 from vsrkit.registry import MODELS, ConfigError
 
-SMALL_FUSION = dict(type='DetailFusionNet', enc_channels=(8, 16, 16, 16, 16), lstm_channels=16,
-                    dec_channels=(16, 16, 8))
+SMALL_FUSION = dict(type='DetailFusionNet', enc_channels=(8, 16, 16, 16), lstm_channels=16,
+                    dec_channels=(8, 16, 16, 8, 8))
 SMALL_MOTION = dict(type='VESPCNMotion', coarse_channels=(8, 8, 8, 8), fine_channels=(8, 8, 8, 8))
 
 
@@ -85,9 +85,10 @@ def test_loss_terms_match_the_components():
     flows = model.forward_flows(x)
     warp = torch.stack([model.warp_loss(x[:, i], x[:, 1], flows[:, i]) for i in (0, 2)]).mean()
     tv = torch.stack([model.tv_loss(flows[:, i]) for i in (0, 2)]).mean()
-    hr = torch.stack([spmc_warp(x[:, i], flows[:, i], 4) for i in range(3)], 1)
+    hr = torch.stack([spmc_warp(x[:, i], flows[:, i], 4, offset=1.5) for i in range(3)], 1)
     out = model.fusion(hr, bicubic_upsample(x[:, 1], 4))
-    sr = sum(((out[:, i] - gt) ** 2).mean() for i in range(3)) / 3
+    k = (0.5, 0.75, 1.0)  # linear k_i, normalised by their sum 2.25
+    sr = sum(k[i] * ((out[:, i] - gt) ** 2).mean() for i in range(3)) / 2.25
     torch.testing.assert_close(losses['loss_warp'], 2.0 * warp)
     torch.testing.assert_close(losses['loss_tv'], 0.5 * tv)
     torch.testing.assert_close(losses['loss_sr'], 3.0 * sr)
@@ -113,12 +114,12 @@ def test_zero_weight_losses_are_skipped():
 
 def test_set_loss_weights():
     model = MODELS.build(spmc_cfg(loss_weights=dict(tv=0.5)))
-    assert model.loss_weights == dict(warp=1.0, tv=0.5, sr=1.0)
+    assert model.loss_weights == dict(warp=1.0, tv=0.5, sr=1.0, flow=0.0)
     model.set_loss_weights(dict(sr=0.0))
-    assert model.loss_weights == dict(warp=1.0, tv=0.5, sr=0.0)
+    assert model.loss_weights == dict(warp=1.0, tv=0.5, sr=0.0, flow=0.0)
     model.set_loss_weights(dict(warp=0.01))  # unnamed weights return to the model's defaults
-    assert model.loss_weights == dict(warp=0.01, tv=0.5, sr=1.0)
-    with pytest.raises(ConfigError, match=r"\['wrap'\].*allowed: \['warp', 'tv', 'sr'\]"):
+    assert model.loss_weights == dict(warp=0.01, tv=0.5, sr=1.0, flow=0.0)
+    with pytest.raises(ConfigError, match=r"\['wrap'\].*allowed: \['warp', 'tv', 'sr', 'flow'\]"):
         model.set_loss_weights(dict(wrap=1.0))
     with pytest.raises(ConfigError, match="'sr'"):
         model.set_loss_weights(dict(sr=-1))
@@ -191,7 +192,7 @@ def test_single_frame_vsr(c):
     x = data['inputs']
     sr = model(x, mode='tensor')
     ref = x[:, 1]
-    hr = spmc_warp(ref, torch.zeros(2, 2, 8, 12), 4)
+    hr = spmc_warp(ref, torch.zeros(2, 2, 8, 12), 4, offset=1.5)
     torch.testing.assert_close(sr, model.fusion(hr[:, None], bicubic_upsample(ref, 4))[:, 0])
     other = x.clone()
     other[:, [0, 2]] = torch.rand(2, 2, c, 8, 12)
@@ -216,3 +217,31 @@ def test_bicubic_vsr(c):
     with pytest.raises(ValueError, match='no parameters to train'):
         model(raw['inputs'], raw['data_samples'], mode='loss')
     assert MODELS.build(dict(type='BicubicVSR')).num_frames == 1
+
+
+def test_flow_supervision_loss_uses_known_flows_only():
+    torch.manual_seed(0)
+    model = MODELS.build(spmc_cfg(loss_weights=dict(warp=0.0, tv=0.0, sr=0.0, flow=2.0)))
+    data = model.data_preprocessor(batch())
+    x = data['inputs']
+    b, t, _, h, w = x.shape
+    flow_gt = torch.randn(b, t, 2, h, w)
+    flow_gt[:, t // 2] = 0
+    samples = dict(data['data_samples'], flow_gt=flow_gt)
+    losses = model(x, samples, mode='loss')
+    assert set(losses) == {'loss_flow'}
+    est = model.forward_flows(x)
+    epe = lambda a, g: ((a - g).square().sum(1) + 1e-6).sqrt().mean()  # noqa: E731
+    expected = torch.stack([epe(est[:, i], flow_gt[:, i]) for i in (0, 2)]).mean()
+    torch.testing.assert_close(losses['loss_flow'], 2.0 * expected)
+    # only the samples whose flow is known count
+    known = torch.zeros(b, dtype=torch.bool)
+    known[0] = True
+    masked = model(x, dict(samples, flow_known=known), mode='loss')['loss_flow']
+    first = torch.stack([epe(est[:1, i], flow_gt[:1, i]) for i in (0, 2)]).mean()
+    torch.testing.assert_close(masked, 2.0 * first)
+    masked.backward()
+    assert model.motion.coarse[0].weight.grad.abs().sum() > 0
+    # without flow_gt in the batch there is nothing to supervise
+    model.set_loss_weights(dict(warp=1.0, flow=1.0))
+    assert 'loss_flow' not in model(x, data['data_samples'], mode='loss')

@@ -26,7 +26,7 @@ _base_ = ['{root}/configs/_base_/models/spmc.py',
           '{root}/configs/_base_/schedules/spmc_staged.py',
           '{root}/configs/_base_/default_runtime.py']
 model = dict(motion=dict(coarse_channels=(4, 4, 4, 4), fine_channels=(4, 4, 4, 4)),
-             fusion=dict(enc_channels=(4, 8, 8, 8, 8), lstm_channels=8, dec_channels=(8, 8, 4)))
+             fusion=dict(enc_channels=(4, 8, 8, 8), lstm_channels=8, dec_channels=(8, 8, 8, 4, 4)))
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     dataset=dict(gt_path='{data}/train_GT.lmdb', lq_path='{data}/train_BIx4.lmdb',

@@ -24,8 +24,8 @@ SPMC_RGB = ("model = dict(type='SPMCVSR', scale=2, num_frames=3, in_channels=3,\
             "    motion=dict(type='VESPCNMotion', coarse_channels=(4, 4, 4, 4), "
             "fine_channels=(4, 4, 4, 4)),\n"
             "    compensation=dict(type='SPMC'),\n"
-            "    fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8, 8), "
-            "lstm_channels=8, dec_channels=(8, 8, 4)))\n")
+            "    fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8), "
+            "lstm_channels=8, dec_channels=(8, 8, 8, 4, 4)))\n")
 
 
 @pytest.fixture(scope='module')

@@ -37,8 +37,8 @@ def test_hook_writes_flow_spmc_and_panel(tmp_path):
         type='SPMCVSR', scale=2, num_frames=3, in_channels=3,
         motion=dict(type='VESPCNMotion', coarse_channels=(4,) * 4, fine_channels=(4,) * 4),
         compensation=dict(type='SPMC'),
-        fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8, 8), lstm_channels=8,
-                    dec_channels=(8, 8, 4))))
+        fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8), lstm_channels=8,
+                    dec_channels=(8, 8, 8, 4, 4))))
     runner = Runner(
         model=model, work_dir=str(tmp_path), default_scope='vsrkit',
         val_dataloader=dict(dataset=Windows(), batch_size=1, num_workers=0,
@@ -77,8 +77,8 @@ def test_render_sample_matches_model_and_inference_path():
         motion=dict(type='VESPCNMotion', coarse_channels=(4,) * 4, fine_channels=(4,) * 4,
                     out_init_scale=3.0),
         compensation=dict(type='SPMC'),
-        fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8, 8), lstm_channels=8,
-                    dec_channels=(8, 8, 4)))).eval()
+        fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8), lstm_channels=8,
+                    dec_channels=(8, 8, 8, 4, 4)))).eval()
     item = Windows()[0]
     lr, gt = item['inputs'], item['data_samples']['gt']  # RGB window for a Y model
     images = render_sample(model, lr, gt, crop=(8, 8, 16, 16), max_flow=1.0)

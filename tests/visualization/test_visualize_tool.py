@@ -26,8 +26,8 @@ def test_sample_writes_the_pictures(tmp_path, capsys):
         "model = dict(type='SPMCVSR', scale=2, num_frames=3, in_channels=1,\n"
         "    motion=dict(type='VESPCNMotion', coarse_channels=(4,) * 4, fine_channels=(4,) * 4),\n"
         "    compensation=dict(type='SPMC'),\n"
-        "    fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8, 8), lstm_channels=8,\n"
-        "                dec_channels=(8, 8, 4)))\n")
+        "    fusion=dict(type='DetailFusionNet', enc_channels=(4, 8, 8, 8), lstm_channels=8,\n"
+        "                dec_channels=(8, 8, 8, 4, 4)))\n")
     out = tmp_path / 'pics'
     code = visualize.main(['sample', str(cfg), 'none', video, '--frame', '0', '--region',
                            '40,50,33,42', '--crop-size', '16', '--out-dir', str(out)])

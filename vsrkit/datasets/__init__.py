@@ -7,6 +7,8 @@ from .errors import DataError
 from .frame_io import ClipInfo, decode_frame, encode_frame, frame_key, read_meta_info, split_key
 from .frame_stores import FolderFrameStore, LMDBFrameStore, open_frame_store
 from .lmdb_video_dataset import LMDBVideoDataset
+from .known_shift import KnownShiftDataset  # noqa: F401  (registers it)
+from .mix import MixDataset  # noqa: F401  (registers it)
 from .synthetic_motion import SyntheticMotionDataset  # noqa: F401  (registers it)
 from .video_test_dataset import VideoTestDataset
 

@@ -130,10 +130,12 @@ class VideoWindowDataset:
                  pipeline, backend: str, clips, degradation: str, skip_corrupt: bool):
         if num_frames < 1 or num_frames % 2 == 0:
             raise ConfigError(f'num_frames must be odd and >= 1 (3, 5, 7), got {num_frames!r}')
-        if interval < 1:
-            raise ConfigError(f'interval must be >= 1, got {interval!r}')
+        intervals = list(interval) if isinstance(interval, (list, tuple)) else [interval]
+        if not intervals or any(int(i) != i or i < 1 for i in intervals):
+            raise ConfigError(f'interval must be an integer >= 1 or a list of them, got {interval!r}')
         self.num_frames = int(num_frames)
-        self.interval = int(interval)
+        # A list draws the frame step per item (BasicSR's interval_list): more kinds of motion.
+        self.interval = [int(i) for i in intervals] if isinstance(interval, (list, tuple)) else int(interval)
         self.scale = int(scale)
         self.frames = PairedVideoFrames(gt_path, lq_path, scale, backend, clips, degradation)
         self.pipeline = build_pipeline(pipeline)
@@ -156,7 +158,9 @@ class VideoWindowDataset:
         """The transformed item ``idx`` (raises DataError on bad data)."""
         clip, frame = self._index(idx)
         n = self.clips[clip].num_frames
-        indices = window_indices(frame, n, self.num_frames, self.interval)
+        interval = (self.interval if isinstance(self.interval, int)
+                    else self.interval[np.random.randint(len(self.interval))])
+        indices = window_indices(frame, n, self.num_frames, interval)
         with_gt = self.frames.gt is not None
         lq, gt = self.frames.load(clip, indices, with_gt, frame)
         results = dict(lq=lq, key=frame_key(clip, frame), clip=clip, frame=frame,

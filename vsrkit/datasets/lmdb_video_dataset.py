@@ -26,7 +26,7 @@ class LMDBVideoDataset(VideoWindowDataset):
         lq_path: LR LMDB / folder; None degrades GT on the fly with ``degradation``
             (slow: meant for quick experiments, not for training throughput).
         num_frames: window length (odd: 3, 5, 7).
-        interval: frame step inside the window.
+        interval: frame step inside the window, or a list of steps to draw from per item.
         scale: GT / LR size ratio; checked against the stores' shapes.
         pipeline: transform configs (TRANSFORMS) or callables.
         samples_per_epoch: dataset length; default the number of frames. A long epoch

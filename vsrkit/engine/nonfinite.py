@@ -61,6 +61,26 @@ class NonFiniteGuardOptimWrapper(OptimWrapper):
             self.zero_grad(**(zero_kwargs or {}))
             self.consecutive_bad = 0
 
+    def step(self, **kwargs) -> None:
+        """Clip the param groups that carry ``max_grad_norm``, then step.
+
+        A param group gets ``max_grad_norm`` from the config's ``paramwise_cfg``, e.g.
+        ``custom_keys={'fusion.temporal': dict(max_grad_norm=3.0)}``: the reference SPMC
+        code clips only the ConvLSTM's gradients at global norm 3, leaving the rest free.
+        All parameters sharing one ``max_grad_norm`` value are clipped by their joint norm.
+        """
+        # mmengine's constructor makes one group per parameter: the global norm is over all
+        # parameters that share a max_grad_norm value.
+        buckets: dict[float, list] = {}
+        for group in self.optimizer.param_groups:
+            if group.get('max_grad_norm'):
+                buckets.setdefault(float(group['max_grad_norm']), []).extend(
+                    p for p in group['params'] if p.grad is not None)
+        for max_norm, params in buckets.items():
+            if params:
+                torch.nn.utils.clip_grad_norm_(params, max_norm)
+        super().step(**kwargs)
+
     @staticmethod
     def _all_finite(tensors) -> bool:
         """True iff every tensor is finite, on every rank (so all ranks skip together)."""

@@ -3,8 +3,8 @@
 from .imresize import imresize
 from .color import rgb_to_y, rgb_to_ycbcr, ycbcr_to_rgb
 from .upsample import bicubic_upsample
-from .warp import backward_warp, pixel_grid, spmc_output_size, spmc_warp
+from .warp import backward_warp, grid_offset, pixel_grid, spmc_output_size, spmc_warp
 
-__all__ = ['backward_warp', 'spmc_warp', 'spmc_output_size', 'pixel_grid',
+__all__ = ['backward_warp', 'spmc_warp', 'grid_offset', 'spmc_output_size', 'pixel_grid',
            'bicubic_upsample', 'rgb_to_y', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'imresize']
 

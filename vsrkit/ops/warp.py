@@ -59,10 +59,10 @@ def spmc_output_size(h: int, w: int, scale: float) -> tuple[int, int]:
     return int(round(h * scale)), int(round(w * scale))
 
 
-def _spmc_taps(flow: Tensor, scale: float, out_h: int, out_w: int):
+def _spmc_taps(flow: Tensor, scale: float, offset: float, out_h: int, out_w: int):
     """Where every source pixel splats, on the output grid padded by a ring of one pixel.
 
-    The target ``(tx, ty) = scale * ((x, y) + flow)`` is clamped to
+    The target ``(tx, ty) = scale * ((x, y) + flow) + offset`` is clamped to
     ``[-1, out_w] x [-1, out_h]`` before taking the bilinear taps: a pixel that
     lands outside the output then puts all its weight on the pad ring, which is
     cropped away, so no per-tap bounds checks (and no per-tap masks) are needed.
@@ -76,8 +76,8 @@ def _spmc_taps(flow: Tensor, scale: float, out_h: int, out_w: int):
     n, _, h, w = flow.shape
     hw = h * w
     xs, ys = pixel_grid(h, w, flow.device, flow.dtype)
-    tx = torch.add(flow[:, 0], xs).mul_(scale).view(n, hw)
-    ty = torch.add(flow[:, 1], ys).mul_(scale).view(n, hw)
+    tx = torch.add(flow[:, 0], xs).mul_(scale).add_(offset).view(n, hw)
+    ty = torch.add(flow[:, 1], ys).mul_(scale).add_(offset).view(n, hw)
     cx, cy = tx.clamp(-1, out_w), ty.clamp(-1, out_h)
     x0, y0 = cx.floor(), cy.floor()
     fx, fy = cx.sub_(x0), cy.sub_(y0)  # weight of the right / bottom tap
@@ -105,11 +105,12 @@ class _SPMCSplat(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, img: Tensor, flow: Tensor, scale: float, out_h: int, out_w: int) -> Tensor:
+    def forward(ctx, img: Tensor, flow: Tensor, scale: float, offset: float, out_h: int,
+                out_w: int) -> Tensor:
         n, c, h, w = img.shape
         hw = h * w
         wp = out_w + 2
-        base, wx, wy, tx, ty = _spmc_taps(flow, scale, out_h, out_w)
+        base, wx, wy, tx, ty = _spmc_taps(flow, scale, offset, out_h, out_w)
         values = img.reshape(n, c, 1, 1, hw) * (wy.unsqueeze(2) * wx.unsqueeze(1)).unsqueeze(1)
         buf = img.new_zeros(n, c, (out_h + 4) * wp)
         index = base.view(n, 1, hw).expand(n, c, hw)
@@ -143,15 +144,33 @@ class _SPMCSplat(torch.autograd.Function):
             # A clamped pixel lies wholly outside the output: its splat does not move with the flow.
             live = (tx >= -1) & (tx <= out_w) & (ty >= -1) & (ty <= out_h)
             grad_flow = (torch.stack((grad_x, grad_y), 1) * (live.unsqueeze(1) * ctx.scale)).view(n, 2, h, w)
-        return grad_img, grad_flow, None, None, None
+        return grad_img, grad_flow, None, None, None, None
 
 
-def spmc_warp(img: Tensor, flow: Tensor, scale: float, return_weights: bool = False):
+def grid_offset(scale: float, align: str) -> float:
+    """High-res position of low-res pixel 0: ``(scale - 1) / 2`` ('center') or 0 ('corner').
+
+    MATLAB ``imresize`` (BI and BD data, and the Vid4 / Vimeo-90K / REDS test sets) centres
+    low-res pixel x (0-based) at high-res ``scale * x + (scale - 1) / 2``. The SPMC paper made
+    its LR frames with a modified resize that puts it at ``scale * x`` ('corner'); with MATLAB
+    data that form would place every splat ``(scale - 1) / 2`` high-res pixels up-left of the
+    ground truth and of the bicubic base.
+    """
+    if align == 'center':
+        return (scale - 1) / 2
+    if align == 'corner':
+        return 0.0
+    raise ValueError(f"grid alignment must be 'center' or 'corner', got {align!r}")
+
+
+def spmc_warp(img: Tensor, flow: Tensor, scale: float, return_weights: bool = False,
+              offset: float = 0.0):
     """Sub-pixel motion compensation: forward-warp and upscale in one splat.
 
     ``J_q = sum_p img_p * M(x^s_p - x_q) * M(y^s_p - y_q)`` with
-    ``M(t) = max(0, 1 - |t|)`` and ``(x^s, y^s) = scale * ((x, y) + flow)``, on
-    pixel-index coordinates. Each source pixel splats onto its four high-res
+    ``M(t) = max(0, 1 - |t|)`` and ``(x^s, y^s) = scale * ((x, y) + flow) + offset``, on
+    pixel-index coordinates (``offset = grid_offset(scale, align)``: ``(scale - 1) / 2``
+    for MATLAB-resized frames, 0 for the paper's grid). Each source pixel splats onto its four high-res
     neighbours; contributions landing outside the output are dropped and
     several contributions to one target add up. Differentiable w.r.t. ``img``
     and ``flow`` (the bilinear weights are functions of the flow).
@@ -161,6 +180,7 @@ def spmc_warp(img: Tensor, flow: Tensor, scale: float, return_weights: bool = Fa
         flow: (N, 2, h, w) motion of each low-res pixel to the reference frame, in LR pixels.
         scale: upscaling factor (2, 3, 4, or any positive number).
         return_weights: also return the (N, 1, H, W) accumulated splat weights.
+        offset: high-res position of low-res pixel 0 (see :func:`grid_offset`).
 
     Returns:
         (N, C, H, W) sparse high-res map with ``(H, W) = round(scale * (h, w))``,
@@ -170,8 +190,9 @@ def spmc_warp(img: Tensor, flow: Tensor, scale: float, return_weights: bool = Fa
     if scale <= 0:
         raise ValueError(f'spmc_warp: scale must be positive, got {scale}')
     out_h, out_w = spmc_output_size(img.shape[2], img.shape[3], scale)
-    out = _SPMCSplat.apply(img, flow.to(img.dtype), float(scale), out_h, out_w)
+    flow = flow.to(img.dtype)
+    out = _SPMCSplat.apply(img, flow, float(scale), float(offset), out_h, out_w)
     if not return_weights:
         return out
     ones = img.new_ones(img.shape[0], 1, *img.shape[2:])
-    return out, _SPMCSplat.apply(ones, flow.to(img.dtype), float(scale), out_h, out_w)
+    return out, _SPMCSplat.apply(ones, flow, float(scale), float(offset), out_h, out_w)

@@ -40,5 +40,11 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 
-val_evaluator = [dict(type='PSNR', crop_border=scale), dict(type='SSIM', crop_border=scale)]
+# Video-SR tables (BasicVSR, EDVR, TOFlow as BasicSR / mmagic score Vid4; SPMC's own SPMCS
+# figures) use PSNR / SSIM on Y with NO border crop, per clip then averaged: that is 'PSNR' and
+# 'SSIM' here. The image-SR convention (crop `scale` pixels) is reported beside it as
+# 'crop{scale}/PSNR' (TDAN / DUF / PFNL crop 8: add dict(type='PSNR', crop_border=8, prefix='crop8')).
+val_evaluator = [dict(type='PSNR', crop_border=0), dict(type='SSIM', crop_border=0),
+                 dict(type='PSNR', crop_border=scale, prefix=f'crop{scale}'),
+                 dict(type='SSIM', crop_border=scale, prefix=f'crop{scale}')]
 test_evaluator = val_evaluator

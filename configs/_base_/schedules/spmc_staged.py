@@ -25,5 +25,7 @@ test_cfg = dict(type='TestLoop')
 # Built once over the whole model: frozen parameters (grad None) are skipped by Adam, so stage
 # switches need no new optimizer and its state survives resume.
 # NonFiniteGuardOptimWrapper: an OptimWrapper that skips steps with a NaN/Inf loss or gradient.
-optim_wrapper = dict(type='NonFiniteGuardOptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)))
+# The ConvLSTM's gradients are clipped at global norm 3 (the reference code does so).
+optim_wrapper = dict(type='NonFiniteGuardOptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)),
+                     paramwise_cfg=dict(custom_keys={'fusion.temporal': dict(max_grad_norm=3.0)}))
 param_scheduler = []

@@ -58,3 +58,33 @@ class FlowTVLoss(nn.Module):
         if dy.numel():
             loss = loss + dy.abs().mean()
         return loss
+
+
+@MODELS.register_module()
+class FlowEPELoss(nn.Module):
+    """Supervised flow loss: mean end-point error ``sqrt(|F - F_gt|^2 + eps^2)`` over pixels.
+
+    Used where the true motion is known (synthetic motion on real frames): a direct signal for
+    the motion net, where the warp loss only sees brightness differences, which vanish on flat
+    regions and are ambiguous under sub-pixel motion.
+
+    Args:
+        eps: keeps the gradient finite at zero error.
+
+    Shapes: forward(flow (N, 2, h, w), flow_gt (N, 2, h, w), weight=None | (N,)) -> scalar;
+    ``weight`` (e.g. 1 where the flow is known, 0 where not) weights the samples' means.
+    """
+
+    def __init__(self, eps: float = 1e-3):
+        super().__init__()
+        self.eps = float(eps)
+
+    def forward(self, flow: Tensor, flow_gt: Tensor, weight: Tensor | None = None) -> Tensor:
+        if flow.shape != flow_gt.shape or flow.dim() != 4 or flow.shape[1] != 2:
+            raise ValueError(f'FlowEPELoss: expected flow and flow_gt (N,2,h,w), got '
+                             f'{tuple(flow.shape)} and {tuple(flow_gt.shape)}')
+        epe = ((flow - flow_gt).square().sum(1) + self.eps ** 2).sqrt().flatten(1).mean(1)  # (N,)
+        if weight is None:
+            return epe.mean()
+        weight = weight.to(epe.dtype)
+        return (epe * weight).sum() / weight.sum().clamp(min=1.0)

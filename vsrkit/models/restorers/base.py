@@ -38,6 +38,11 @@ def build_part(owner: str, part: str, cfg, **fill) -> nn.Module:
     return MODELS.build(cfg)
 
 
+def compensated_extra(compensation: nn.Module) -> int:
+    """Channels a compensation module adds to each frame (SPMC's weight map: 1; else 0)."""
+    return int(getattr(compensation, 'extra_channels', 0))
+
+
 class BaseVSR(BaseModel):
     """Base of the restorers: ``forward(inputs (B, T, C, h, w), data_samples, mode)``.
 

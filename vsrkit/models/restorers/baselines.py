@@ -8,7 +8,7 @@ from torch import Tensor
 from vsrkit.ops import bicubic_upsample
 from vsrkit.registry import MODELS
 
-from .base import BaseVSR, build_part
+from .base import BaseVSR, build_part, compensated_extra
 
 
 @MODELS.register_module()
@@ -46,7 +46,8 @@ class SingleFrameVSR(BaseVSR):
                          data_preprocessor, init_cfg)
         name = type(self).__name__
         self.compensation = build_part(name, 'compensation', compensation, scale=self.scale)
-        self.fusion = build_part(name, 'fusion', fusion, in_channels=in_channels)
+        self.fusion = build_part(name, 'fusion', fusion, out_channels=in_channels,
+                                 in_channels=in_channels + compensated_extra(self.compensation))
         self.sr_loss = build_part(name, 'sr_loss', sr_loss)
 
     def _outputs(self, inputs: Tensor) -> Tensor:

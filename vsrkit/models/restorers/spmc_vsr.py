@@ -9,7 +9,7 @@ from torch import Tensor
 from vsrkit.ops import bicubic_upsample
 from vsrkit.registry import MODELS, ConfigError
 
-from .base import BaseVSR, build_part
+from .base import BaseVSR, build_part, compensated_extra
 
 
 @MODELS.register_module()
@@ -29,15 +29,18 @@ class SPMCVSR(BaseVSR):
       - ``loss_tv``: ``tv_loss`` of the non-centre flows (same averaging);
       - ``loss_sr``: ``sr_loss`` over all T fusion outputs against the GT. With
         weight 0 the compensation and fusion are skipped entirely, so the
-        motion-only stage costs only the motion net.
+        motion-only stage costs only the motion net;
+      - ``loss_flow``: ``flow_loss`` of the non-centre flows against
+        ``data_samples['flow_gt']`` where the batch has it (synthetic motion), over the
+        samples whose ``data_samples['flow_known']`` is True (all if absent).
 
     Args:
         motion, compensation, fusion: component configs built through MODELS;
             ``compensation.scale`` and ``in_channels`` of motion/fusion default to
             the restorer's values.
-        warp_loss, tv_loss, sr_loss: loss configs.
+        warp_loss, tv_loss, sr_loss, flow_loss: loss configs.
         scale: upscaling factor; num_frames: odd window length T; in_channels: C.
-        loss_weights: initial weights of 'warp', 'tv', 'sr'.
+        loss_weights: initial weights of 'warp', 'tv', 'sr', 'flow' (default 0).
         data_preprocessor: config of the preprocessor (its ``shift`` is ``pixel_shift``).
 
     Shapes:
@@ -47,26 +50,29 @@ class SPMCVSR(BaseVSR):
         frame, flow (T, 2, h, w)).
     """
 
-    LOSS_NAMES = ('warp', 'tv', 'sr')
+    LOSS_NAMES = ('warp', 'tv', 'sr', 'flow')
 
     def __init__(self, motion: Mapping, compensation: Mapping, fusion: Mapping,
                  warp_loss: Mapping = dict(type='WarpLoss'),
                  tv_loss: Mapping = dict(type='FlowTVLoss'),
                  sr_loss: Mapping = dict(type='TemporalSRLoss'),
+                 flow_loss: Mapping = dict(type='FlowEPELoss'),
                  scale: int = 4, num_frames: int = 3, in_channels: int = 1,
-                 loss_weights: Mapping[str, float] = dict(warp=1.0, tv=0.01, sr=1.0),
+                 loss_weights: Mapping[str, float] = dict(warp=1.0, tv=0.01, sr=1.0, flow=0.0),
                  data_preprocessor: Mapping = dict(type='VSRDataPreprocessor', shift=-0.5),
                  init_cfg: dict | None = None):
         super().__init__(scale, num_frames, in_channels,
-                         {**dict(warp=1.0, tv=0.01, sr=1.0), **dict(loss_weights)},
+                         {**dict(warp=1.0, tv=0.01, sr=1.0, flow=0.0), **dict(loss_weights)},
                          data_preprocessor, init_cfg)
         name = type(self).__name__
         self.motion = build_part(name, 'motion', motion, in_channels=in_channels)
         self.compensation = build_part(name, 'compensation', compensation, scale=self.scale)
-        self.fusion = build_part(name, 'fusion', fusion, in_channels=in_channels)
+        self.fusion = build_part(name, 'fusion', fusion, out_channels=in_channels,
+                                 in_channels=in_channels + compensated_extra(self.compensation))
         self.warp_loss = build_part(name, 'warp_loss', warp_loss)
         self.tv_loss = build_part(name, 'tv_loss', tv_loss)
         self.sr_loss = build_part(name, 'sr_loss', sr_loss)
+        self.flow_loss = build_part(name, 'flow_loss', flow_loss)
 
     def _estimate(self, inputs: Tensor):
         """Flows of all non-centre frames in one motion call.
@@ -90,6 +96,18 @@ class SPMCVSR(BaseVSR):
         flows = torch.cat((per_frame[:, :k], zero, per_frame[:, k:]), 1)
         return flows, frames, refs, est
 
+    def _flow_loss(self, est: Tensor, data_samples: Mapping, t: int) -> Tensor:
+        """``flow_loss`` of the non-centre estimates against the known flows of the batch."""
+        flow_gt = data_samples['flow_gt']
+        others = [i for i in range(t) if i != t // 2]
+        gt = flow_gt[:, others].flatten(0, 1).to(est)
+        known = data_samples.get('flow_known')
+        weight = None
+        if known is not None:
+            known = torch.as_tensor(known, device=est.device)
+            weight = known.repeat_interleave(t - 1)
+        return self.flow_loss(est, gt, weight)
+
     def forward_flows(self, inputs: Tensor) -> Tensor:
         """Flows ``F_{i->centre}`` (B, T, 2, h, w) in LR pixels, zero at the centre."""
         self._check_inputs(inputs)
@@ -98,7 +116,7 @@ class SPMCVSR(BaseVSR):
     def _fuse(self, inputs: Tensor, flows: Tensor) -> Tensor:
         """Compensate every frame and fuse: (B, T, C, h, w) -> (B, T, C, s*h, s*w)."""
         b, t, c, h, w = inputs.shape
-        hr_shape = (b * t, c, h * self.scale, w * self.scale)
+        hr_shape = (b * t, c + compensated_extra(self.compensation), h * self.scale, w * self.scale)
         hr = self.compensation(inputs.flatten(0, 1), flows.flatten(0, 1))
         if hr.shape != hr_shape:
             raise ConfigError(f'{type(self.compensation).__name__} returned {tuple(hr.shape)}, expected '
@@ -121,6 +139,9 @@ class SPMCVSR(BaseVSR):
             losses['loss_warp'] = weights['warp'] * self.warp_loss(frames, refs, est)
         if est is not None and weights['tv'] > 0:
             losses['loss_tv'] = weights['tv'] * self.tv_loss(est)
+        if est is not None and weights['flow'] > 0 and isinstance(data_samples, Mapping) \
+                and data_samples.get('flow_gt') is not None:
+            losses['loss_flow'] = weights['flow'] * self._flow_loss(est, data_samples, inputs.shape[1])
         if weights['sr'] > 0:
             gt = self._gt(inputs, data_samples)
             losses['loss_sr'] = weights['sr'] * self.sr_loss(self._fuse(inputs, flows), gt)
