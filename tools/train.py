@@ -14,7 +14,7 @@ from mmengine.runner import Runner
 from vsrkit.datasets.errors import DataError
 from vsrkit.engine.config_check import check_config
 from vsrkit.engine.nonfinite import NonFiniteLossError
-from vsrkit.engine.runner_utils import load_config
+from vsrkit.engine.runner_utils import DistributedError, load_config
 from vsrkit.registry import ConfigError
 from vsrkit.utils.checkpoint import CheckpointError
 
@@ -44,7 +44,7 @@ def main(argv=None) -> int:
             cfg.resume, cfg.load_from = True, args.resume
         runner = Runner.from_cfg(cfg)
         runner.train()
-    except (ConfigError, CheckpointError, DataError, NonFiniteLossError) as err:
+    except (ConfigError, CheckpointError, DataError, NonFiniteLossError, DistributedError) as err:
         print(f'train.py: error: {_last_line(err)}', file=sys.stderr)
         return 1 if isinstance(err, NonFiniteLossError) else 2
     return 0

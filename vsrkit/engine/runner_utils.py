@@ -1,9 +1,13 @@
 """What tools/train.py, tools/test.py and tools/demo.py share: config loading with clear errors,
-work-dir choice, distributed set-up on CPU or GPU."""
+work-dir choice, distributed set-up on CPU or GPU, and failures of other processes of a
+distributed run as one-line errors."""
 from __future__ import annotations
 
+import datetime
 import os
 import os.path as osp
+import re
+from contextlib import contextmanager
 from typing import Optional
 
 import torch
@@ -63,5 +67,41 @@ def setup_distributed(cfg: Config) -> None:
     if not cuda:
         wrapper['device_ids'] = None
         if not dist.is_initialized():
-            dist.init_process_group(backend='gloo')
+            # mmengine's own set-up reads dist_cfg.timeout (seconds) too: how long a collective
+            # waits for a process that stopped answering (torch's default: 30 minutes).
+            timeout = env_cfg['dist_cfg'].get('timeout')
+            dist.init_process_group(backend='gloo', timeout=None if timeout is None
+                                    else datetime.timedelta(seconds=timeout))
     cfg.model_wrapper_cfg = wrapper
+
+
+class DistributedError(RuntimeError):
+    """Another process of a distributed run died or stopped answering."""
+
+
+# What gloo / NCCL / the c10d store say when a peer process is gone or silent.
+_PEER_LOST = re.compile(r'Connection (closed|reset) by peer|Broken pipe|Timed out|timed out|'
+                        r'gloo|NCCL|c10d', re.IGNORECASE)
+
+
+@contextmanager
+def peer_failures_as_errors():
+    """Turn a collective that fails because another process is gone into one line.
+
+    A peer killed with ``kill -9`` closes its connections, and the next collective of every
+    other rank fails at once ("Connection closed by peer"); a peer that hangs makes them wait
+    for the process group's timeout (``env_cfg.dist_cfg.timeout``). Either way each remaining
+    rank raises :class:`DistributedError` naming itself, instead of a traceback from inside
+    the collective.
+    """
+    try:
+        yield
+    except RuntimeError as err:
+        if not (dist.is_available() and dist.is_initialized()) or isinstance(err, DistributedError) \
+                or not (isinstance(err, getattr(dist, 'DistError', ())) or _PEER_LOST.search(str(err))):
+            raise
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+        cause = re.sub(r'^\[[^\]]*\]\s*', '', lines[0] if lines else type(err).__name__)
+        cause = cause.split('. ')[0][:200]  # gloo adds advice sentences
+        raise DistributedError(f'rank {dist.get_rank()} of {dist.get_world_size()}: another process of '
+                               f'the run failed or stopped answering ({cause}); stopping') from None
