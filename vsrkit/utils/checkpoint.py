@@ -120,9 +120,10 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
                 ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         refused = _REFUSED.search(str(err))
-        if refused:
+        if refused:  # torch's advice that follows (allow-list it) is not for a file from elsewhere
+            culprit = refused.group(0).split(' was not an allowed')[0].split('. Please')[0].rstrip('.')
             raise CheckpointError(f'{path}: refused to load, it holds objects outside the '
-                                  f'weights-only allow-list ({refused.group(0)})') from None
+                                  f'weights-only allow-list ({culprit})') from None
         reason = re.search(r'WeightsUnpickler error:\s*([^\n]+)', str(err))
         raise _not_a_checkpoint(path, pickle.UnpicklingError(reason.group(1)) if reason else err) from None
     except Exception as err:  # noqa: BLE001 - malformed bytes make torch's readers raise anything
