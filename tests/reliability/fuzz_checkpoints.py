@@ -9,10 +9,11 @@ callables, a directory, a missing file and more. Each must end in a one-line
 case derives from one). The hostile payloads would each leave a marker file if any of their
 code ran. Prints one JSON line: counts per outcome, and the findings.
 
-    python tests/reliability/fuzz_checkpoints.py WORK_DIR [safe|control|every-bit] [SEED] [SCALE]
+    python tests/reliability/fuzz_checkpoints.py WORK_DIR [fuzz|every-bit] [SEED] [SCALE]
 
-'control' loads the payloads with weights_only=False (each must leave its marker); 'every-bit'
-flips each bit of the real checkpoint in turn; SCALE multiplies the random cases.
+'fuzz' ends with the control: the payloads loaded with weights_only=False, each of which must
+leave its marker. 'every-bit' flips each bit of the real checkpoint in turn (minutes). SCALE
+multiplies the random cases.
 """
 import io
 import json
@@ -217,7 +218,7 @@ def cases(work: str, real: str, marker_dir: str, seed: int = 0, scale: int = 1):
     yield 'a symlink loop', os.path.join(work, 'loop_a.pth'), ERROR, None
 
 
-def control(work: str, members: dict, pkl: str, marker_dir: str) -> None:
+def control(work: str, members: dict, pkl: str, marker_dir: str) -> dict:
     """The payloads through torch.load(weights_only=False): each must leave its marker, or
     the markers could not show that the safe loader ran nothing."""
     executed = total = 0
@@ -237,7 +238,7 @@ def control(work: str, members: dict, pkl: str, marker_dir: str) -> None:
         executed += bool(os.listdir(marker_dir))
         for m in os.listdir(marker_dir):
             os.remove(os.path.join(marker_dir, m))
-    print(json.dumps(dict(payload_cases=total, executed=executed)))
+    return dict(payload_cases=total, executed=executed)
 
 
 def every_bit(work: str, real: str) -> None:
@@ -263,15 +264,12 @@ def every_bit(work: str, real: str) -> None:
     print(json.dumps(counts))
 
 
-def main(work: str, mode: str = 'safe', seed: str = '0', scale: str = '1') -> None:
+def main(work: str, mode: str = 'fuzz', seed: str = '0', scale: str = '1') -> None:
     marker_dir = os.path.join(work, 'markers')
     os.makedirs(marker_dir)
     real = real_checkpoint(work)
     if mode == 'every-bit':
         return every_bit(work, real)
-    if mode == 'control':
-        members = zip_members(real)
-        return control(work, members, next(k for k in members if k.endswith('/data.pkl')), marker_dir)
     counts = dict(cases=0, error=0, load=0, unexpected=0, crashes=0)
     findings, messages = [], {}
     for k, (name, content, expected, ref) in enumerate(cases(work, real, marker_dir, int(seed), int(scale))):
@@ -306,8 +304,11 @@ def main(work: str, mode: str = 'safe', seed: str = '0', scale: str = '1') -> No
             os.remove(path)
     time.sleep(1)  # a background touch started by a payload would be done by now
     counts['code_executed'] = len(os.listdir(marker_dir))
-    print(json.dumps(dict(counts, findings=findings[:10], n_findings=len(findings),
-                          markers=sorted(os.listdir(marker_dir)), messages=messages)))
+    markers = sorted(os.listdir(marker_dir))
+    members = zip_members(real)
+    unsafe = control(work, members, next(k for k in members if k.endswith('/data.pkl')), marker_dir)
+    print(json.dumps(dict(counts, findings=findings[:10], n_findings=len(findings), markers=markers,
+                          messages=messages, control=unsafe)))
 
 
 if __name__ == '__main__':
