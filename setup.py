@@ -15,6 +15,10 @@ EXTRAS = {
     'data': ['scikit-video==1.1.11'],
 }
 
+# The command-line tools (tools/*.py and data_prep/*.py run the same code).
+CONSOLE_SCRIPTS = [f'vsrkit-{name.replace("_", "-")} = vsrkit.cli.{name}:main' for name in (
+    'train', 'test', 'infer', 'visualize', 'demo', 'ablate', 'create_lmdb', 'make_demo')]
+
 setup(
     name='vsrkit',
     version='0.1.0',
@@ -23,4 +27,5 @@ setup(
     python_requires='>=3.10',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,
+    entry_points={'console_scripts': CONSOLE_SCRIPTS},
 )

@@ -1,69 +1,10 @@
-"""Evaluate a checkpoint on a config's test set: ``python tools/test.py CONFIG CKPT
-[--out results.json] [--work-dir DIR] [--cfg-options k=v ...] [--launcher none|pytorch]``.
+"""Evaluate a checkpoint on a config's test set.
 
-Prints the metrics (PSNR / SSIM on Y, per clip and averaged) and writes them as JSON to --out.
+``--help`` for the options; the code is vsrkit/cli/test.py.
 """
-import argparse
-import json
-import os
-import os.path as osp
 import sys
 
-import vsrkit  # noqa: F401  (first: installs the weights-only checkpoint loading)
-from mmengine.config import DictAction
-from mmengine.dist import is_main_process
-from mmengine.runner import Runner
-
-from vsrkit.engine.runner_utils import load_config
-from vsrkit.registry import ConfigError
-from vsrkit.utils.checkpoint import CheckpointError
-
-
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description='Test a vsrkit checkpoint.')
-    p.add_argument('config', help='config file the checkpoint was trained with')
-    p.add_argument('checkpoint', help="checkpoint file (.pth); 'none' for a model without "
-                   'parameters (BicubicVSR)')
-    p.add_argument('--out', help='write the metrics to this JSON file')
-    p.add_argument('--work-dir', help='where the test log goes (default work_dirs/<config>)')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
-                   help='override config keys')
-    p.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
-    p.add_argument('--local-rank', '--local_rank', type=int, default=0, help=argparse.SUPPRESS)
-    return p.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        no_ckpt = args.checkpoint.lower() == 'none'
-        if not no_ckpt and not osp.isfile(args.checkpoint):
-            raise CheckpointError(f'{args.checkpoint}: checkpoint file not found')
-        cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
-        for key in ('test_dataloader', 'test_evaluator'):
-            if cfg.get(key) is None:
-                raise ConfigError(f'{args.config}: no {key!r}; tools/test.py needs a test set and metrics')
-        cfg.load_from, cfg.resume = (None if no_ckpt else args.checkpoint), False
-        if cfg.get('test_cfg') is None:
-            cfg.test_cfg = dict(type='TestLoop')
-        runner = Runner.from_cfg(cfg)
-        if no_ckpt and any(True for _ in runner.model.parameters()):
-            raise CheckpointError(f'{type(runner.model).__name__} has parameters: '
-                                  "give its checkpoint instead of 'none'")
-        metrics = runner.test()
-    except (ConfigError, CheckpointError) as err:
-        print(f'test.py: error: {err}', file=sys.stderr)
-        return 2
-    if is_main_process():
-        for key, value in metrics.items():
-            print(f'{key:>24s}: {value:.4f}' if isinstance(value, float) else f'{key:>24s}: {value}')
-        if args.out:
-            os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-            with open(args.out, 'w') as f:
-                json.dump(dict(config=args.config, checkpoint=args.checkpoint, metrics=metrics), f, indent=2)
-            print(f'metrics written to {args.out}')
-    return 0
-
+from vsrkit.cli.test import main
 
 if __name__ == '__main__':
     sys.exit(main())

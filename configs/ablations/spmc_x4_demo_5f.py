@@ -1,7 +1,8 @@
 # Ablation: a window of 5 frames instead of 3 (model and every dataset). Everything else as
 # spmc_x4_demo.py.
 _base_ = ['../spmc/spmc_x4_demo.py']
-model = dict(num_frames=5)
-train_dataloader = dict(dataset=dict(num_frames=5))
-val_dataloader = dict(dataset=dict(num_frames=5))
-test_dataloader = dict(dataset=dict(num_frames=5))
+num_frames = 5
+model = dict(num_frames=num_frames)
+train_dataloader = dict(dataset=dict(num_frames=num_frames))
+val_dataloader = dict(dataset=dict(num_frames=num_frames))
+test_dataloader = dict(dataset=dict(num_frames=num_frames))

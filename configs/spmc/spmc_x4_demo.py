@@ -17,14 +17,9 @@ model = dict(fusion=dict(enc_channels=(8, 16, 16, 32), lstm_channels=32, dec_cha
 motion_iters = 1200
 fusion_iters = 1000
 joint_iters = 1000
-stages = [
-    dict(name='motion', begin=0, trainable=['motion'],
-         loss_weights=dict(warp=1.0, tv=0.01, sr=0.0)),
-    dict(name='fusion', begin=motion_iters, trainable=['fusion'],
-         loss_weights=dict(warp=0.0, tv=0.0, sr=1.0)),
-    dict(name='joint', begin=motion_iters + fusion_iters, trainable=['motion', 'fusion'],
-         loss_weights=dict(sr=1.0, warp=0.01, tv=0.01 * 0.01)),
-]
+# The paper's three stages (schedules/spmc_staged.py), at these lengths.
+stages = [dict(st, begin=begin)
+          for st, begin in zip(_base_.stage_plan, (0, motion_iters, motion_iters + fusion_iters))]
 custom_hooks = [dict(type='StageHook', stages=stages)]
 
 max_iters = motion_iters + fusion_iters + joint_iters

@@ -40,5 +40,5 @@ def tiny_spmc_cfg():
 @pytest.fixture(scope='session')
 def real_frames(carphone_path):
     """12 frames (48 x 64 crop, uint8 RGB) of the bundled carphone clip."""
-    from vsrkit.apis import FrameSource
+    from vsrkit.io import FrameSource
     return [f[40:88, 56:120].copy() for f in FrameSource(carphone_path, max_frames=12)]

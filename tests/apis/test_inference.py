@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from vsrkit.apis import (WindowSR, check_scale, init_model, iter_super_resolve, super_resolve,
-                         window_indices)
+from vsrkit.apis import WindowSR, check_scale, init_model, iter_super_resolve, super_resolve
+from vsrkit.datasets import window_indices
 from vsrkit.ops import rgb_to_ycbcr
 from vsrkit.ops.upsample import bicubic_upsample
 from vsrkit.registry import ConfigError

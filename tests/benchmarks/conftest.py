@@ -1,16 +1,7 @@
 """Fixtures for the benchmark / ablation tests: a tiny frame folder cut from a bundled video."""
-import os
-import sys
-
 import cv2
 import pytest
 import torch
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-for sub in ('tools', os.path.join('tools', 'benchmarks')):
-    path = os.path.join(REPO, sub)
-    if path not in sys.path:
-        sys.path.insert(0, path)
 
 
 @pytest.fixture(autouse=True)
@@ -22,10 +13,9 @@ def _one_thread():
 
 
 @pytest.fixture(scope='session')
-def frame_folder(tmp_path_factory):
+def frame_folder(tmp_path_factory, carphone_path, bgr_frames):
     """Four real frames of carphone (176x144) as a one-clip PNG folder."""
-    from vsrkit.utils.demo_data import demo_video_path, read_video_frames
-    frames = read_video_frames(demo_video_path('carphone_pristine.mp4'), 0, 4)
+    frames = bgr_frames(carphone_path, 0, 4)
     root = tmp_path_factory.mktemp('frames') / 'carphone'
     root.mkdir()
     for i, f in enumerate(frames):

@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-import ablate
+from vsrkit.cli import ablate
 from vsrkit.registry import MODELS, ConfigError
 
 

@@ -2,7 +2,7 @@
 import torch
 import torch.nn as nn
 
-import bench_model
+from tools.benchmarks import bench_model
 
 
 def conv_flops_by_hooks(model, x) -> int:

@@ -1,7 +1,7 @@
 """bench_ops: the reference SPMC agrees with spmc_warp; the benchmark runs and prints its table."""
 import torch
 
-from bench_ops import main, reference_spmc, timings
+from tools.benchmarks.bench_ops import main, reference_spmc, timings
 from vsrkit.ops import spmc_warp
 
 

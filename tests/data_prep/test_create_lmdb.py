@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from data_prep import create_lmdb
-from prep_helpers import frames_of, meta, records, rounded, write_frames
+from frame_helpers import frames_of, meta, records, rounded, write_frames
+from vsrkit.cli import create_lmdb
 from vsrkit.datasets.degradations import blur_downsample, crop_to_multiple, degrade
-from vsrkit.datasets.frame_io import split_key
+from vsrkit.io.frames import split_key
 from vsrkit.ops.imresize import imresize
 
 
@@ -144,5 +144,5 @@ def test_bad_input_gives_one_line_naming_the_culprit(case, tmp_path, carphone, c
         expect = 'no frames in the selected range'
     assert run(*args) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith('error: ') and expect in err and '\n' not in err
+    assert err.startswith('create_lmdb.py: error: ') and expect in err and '\n' not in err
     assert not os.path.exists(tmp_path / 'o' / 'b_GT.lmdb')   # never a database under the final name

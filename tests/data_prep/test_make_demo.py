@@ -7,18 +7,20 @@ import cv2
 import numpy as np
 import pytest
 
-from data_prep import make_demo
-from prep_helpers import frames_of, meta
+from frame_helpers import frames_of, meta
+from vsrkit.cli import make_demo
+from vsrkit.data_prep.demo import demo_sources
 from vsrkit.datasets import VideoTestDataset
 from vsrkit.datasets.degradations import degrade
 
 
 @pytest.fixture(scope='module')
 def demo_videos():
-    from vsrkit.utils.demo_data import demo_video_path
+    from vsrkit.data_prep.demo import demo_video_path
+    from vsrkit.errors import DataError
     try:
         return demo_video_path('bigbuckbunny.mp4'), demo_video_path('bikes.mp4')
-    except FileNotFoundError as err:
+    except DataError as err:
         pytest.skip(str(err))
 
 
@@ -32,7 +34,7 @@ def test_help_documents_the_frame_assignment(capsys):
 
 
 def test_full_plan_frame_counts_and_clip_split(demo_videos):
-    train, test = make_demo.demo_sources()
+    train, test = demo_sources()
     bbb, bikes = train
     assert (bbb.estimate_frames(), bikes.estimate_frames(), test[0].estimate_frames()) == (132, 200, 24)
     assert bikes.selection.end <= 200 < 226 == test[0].selection.start   # a gap, no overlap
@@ -44,8 +46,7 @@ def test_full_plan_frame_counts_and_clip_split(demo_videos):
         'bikes_004': (187, 199)}
 
 
-def test_reduced_demo_build_is_exact_and_idempotent(tmp_path, demo_videos, capsys):
-    from vsrkit.utils.demo_data import read_video_frames
+def test_reduced_demo_build_is_exact_and_idempotent(tmp_path, demo_videos, capsys, bgr_frames):
     out = tmp_path / 'demo'
     args = ['--out', str(out), '--max-frames', '4', '--workers', '1', '--no-progress']
     assert make_demo.main(args) == 0
@@ -56,7 +57,7 @@ def test_reduced_demo_build_is_exact_and_idempotent(tmp_path, demo_videos, capsy
     assert meta(out / 'train_GT.lmdb') == 'bbb_000 4 (268,480,3)\nbikes_000 4 (204,480,3)\n'
     assert meta(out / 'test_BIx4.lmdb') == 'bikes_test 4 (68,160,3)\n'
     # the test clip is bikes.mp4 frames 226.. at native size, its LR their bicubic x1/4
-    src = read_video_frames(demo_videos[1], 226, 230)
+    src = bgr_frames(demo_videos[1], 226, 4)
     gt, lr = frames_of(out / 'test_GT.lmdb'), frames_of(out / 'test_BIx4.lmdb')
     for i in range(4):
         np.testing.assert_array_equal(gt[f'bikes_test/{i:08d}'], src[i])

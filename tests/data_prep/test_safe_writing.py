@@ -6,9 +6,10 @@ import lmdb
 import numpy as np
 import pytest
 
-from data_prep import convert, create_lmdb
-from data_prep.lmdb_writer import PartialLMDB
-from prep_helpers import assert_same_lmdb, records, write_frames
+from frame_helpers import assert_same_lmdb, records, write_frames
+from vsrkit.cli import create_lmdb
+from vsrkit.data_prep import convert
+from vsrkit.data_prep.lmdb_writer import PartialLMDB
 
 
 def run(*args):
@@ -112,7 +113,7 @@ def test_map_size_grows_when_the_estimate_is_short(tmp_path):
 
 
 def test_estimated_map_size_is_not_a_fixed_terabyte(carphone):
-    from data_prep.sources import FrameSelection, VideoSource
+    from vsrkit.data_prep.sources import FrameSelection, VideoSource
     src = VideoSource('c', carphone[0], selection=FrameSelection(0, 10))
     frames, gt_bytes = convert._frame_budget([src])
     assert (frames, gt_bytes) == (10, 144 * 176 * 3)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from ds_helpers import write_lmdb
-from vsrkit.datasets import LMDBVideoDataset
+from frame_helpers import write_lmdb
+from vsrkit.datasets import VideoTrainDataset
 from vsrkit.datasets.degradations import bicubic_downsample
 from vsrkit.datasets.known_shift import KnownShiftDataset
 from vsrkit.datasets.mix import MixDataset
@@ -75,19 +75,19 @@ def test_known_shift_errors(gt_lmdb, tmp_path):
 
 def test_interval_list_draws_the_frame_step_per_item(gt_lmdb):
     gt, lq, _ = gt_lmdb
-    ds = LMDBVideoDataset(gt, lq, num_frames=3, interval=[1, 2], pipeline=[])
+    ds = VideoTrainDataset(gt, lq, num_frames=3, interval=[1, 2], pipeline=[])
     np.random.seed(0)
     steps = {abs(ds[1]['lq_indices'][2] - ds[1]['lq_indices'][1]) for _ in range(30)}
     assert steps == {1, 2}
     assert ds.metainfo['interval'] == [1, 2]
     with pytest.raises(ConfigError, match='interval'):
-        LMDBVideoDataset(gt, lq, interval=[1, 0])
+        VideoTrainDataset(gt, lq, interval=[1, 0])
 
 
 def test_mix_dataset_proportions_and_flow_known(gt_lmdb):
     gt, lq, _ = gt_lmdb
     pipe = [dict(type='PairedRandomCrop', gt_patch_size=64, scale=4), dict(type='PackVSRInputs')]
-    real = LMDBVideoDataset(gt, lq, num_frames=3, pipeline=pipe)
+    real = VideoTrainDataset(gt, lq, num_frames=3, pipeline=pipe)
     synth = SyntheticMotionDataset(gt, num_frames=3, scale=4, patch_size=16, num_samples=8,
                                    max_flow=1.0, pipeline=[dict(type='PackVSRInputs')])
     mix = MixDataset([real, synth], weights=[3, 1], length=400, seed=2)

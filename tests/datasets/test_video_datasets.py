@@ -1,10 +1,9 @@
-"""LMDBVideoDataset / VideoTestDataset: the round trip video -> LMDB -> dataset returns the
+"""VideoTrainDataset / VideoTestDataset: the round trip video -> LMDB -> dataset returns the
 source pixels exactly, windows reflect at clip ends, DataLoader workers read safely, and
 bad data fails with a DataError naming the file, clip or key."""
 import logging
 import multiprocessing
 import os
-import random
 
 import cv2
 import lmdb
@@ -15,14 +14,14 @@ from mmengine.dataset import InfiniteSampler, default_collate
 from mmengine.logging import MMLogger
 from torch.utils.data import DataLoader
 
-from data_prep.convert import PrepSettings, build_lmdbs
-from data_prep.sources import FrameSelection, VideoSource
-from ds_helpers import rgb01, write_lmdb
-from vsrkit.datasets import frame_stores
-from vsrkit.datasets import DataError, LMDBVideoDataset, VideoTestDataset, reflect_index, \
-    window_indices
+from frame_helpers import rgb01, write_lmdb
+from vsrkit.data_prep.convert import PrepSettings, build_lmdbs
+from vsrkit.data_prep.sources import FrameSelection, VideoSource
+from vsrkit.datasets import VideoTestDataset, VideoTrainDataset, window_indices
 from vsrkit.datasets.degradations import bicubic_downsample
-from vsrkit.registry import DATASETS, ConfigError
+from vsrkit.errors import ConfigError, DataError
+from vsrkit.io import frames as frame_stores
+from vsrkit.registry import DATASETS
 
 
 @pytest.fixture(scope='module')
@@ -33,19 +32,6 @@ def lmdbs(tmp_path_factory, carphone):
     src = VideoSource('car', video, selection=FrameSelection(0, 12), clip_length=6)
     build_lmdbs([src], out, 'rt', PrepSettings(degradations=('BI',), scales=(4,)), progress=False)
     return os.path.join(out, 'rt_GT.lmdb'), os.path.join(out, 'rt_BIx4.lmdb'), frames
-
-
-def test_reflection_at_clip_ends():
-    assert window_indices(0, 5, 7) == [3, 2, 1, 0, 1, 2, 3]
-    assert window_indices(4, 5, 5, interval=2) == [0, 2, 4, 2, 0]
-    assert window_indices(0, 1, 3) == [0, 0, 0]
-    # against reflecting step by step
-    for n in (2, 3, 6):
-        for i in range(-15, 20):
-            j = i
-            while not 0 <= j < n:
-                j = -j if j < 0 else 2 * (n - 1) - j
-            assert reflect_index(i, n) == j
 
 
 def test_round_trip_video_to_lmdb_to_test_dataset_is_exact(lmdbs):
@@ -96,7 +82,7 @@ def test_gt_only_frame_folder_equals_the_lmdbs(lmdbs, tmp_path):
 
 def test_training_dataset_indexing_and_crop_pairs(lmdbs):
     gt_path, lq_path, frames = lmdbs
-    ds = LMDBVideoDataset(gt_path, lq_path, num_frames=3, interval=2, scale=4, samples_per_epoch=100,
+    ds = VideoTrainDataset(gt_path, lq_path, num_frames=3, interval=2, scale=4, samples_per_epoch=100,
                           pipeline=[dict(type='PairedRandomCrop', gt_patch_size=32, scale=4),
                                     dict(type='PackVSRInputs')])
     assert len(ds) == 100 and ds.metainfo['clips'] == ['car_000', 'car_001']
@@ -130,7 +116,7 @@ def test_dataloader_workers_read_safely_after_the_parent_opened_the_lmdb(lmdbs):
     assert torch.equal(inputs, torch.stack([r['inputs'] for r in reference]))
     assert sum((b['data_samples']['key'] for b in got), []) == [r['data_samples']['key'] for r in reference]
     # the training set under mmengine's InfiniteSampler, two workers, random crops
-    train = LMDBVideoDataset(gt_path, lq_path, num_frames=3, pipeline=[
+    train = VideoTrainDataset(gt_path, lq_path, num_frames=3, pipeline=[
         dict(type='PairedRandomCrop', gt_patch_size=16, scale=4), dict(type='RandomFlipTranspose'),
         dict(type='PackVSRInputs')])
     it = iter(DataLoader(train, batch_size=4, num_workers=2, collate_fn=default_collate,
@@ -171,17 +157,17 @@ def test_a_forked_child_opens_its_own_lmdb_handle(lmdbs):
 def test_config_and_size_errors(lmdbs, tmp_path, carphone):
     gt_path, lq_path, frames = lmdbs
     with pytest.raises(ConfigError, match='num_frames must be odd'):
-        LMDBVideoDataset(gt_path, lq_path, num_frames=4)
+        VideoTrainDataset(gt_path, lq_path, num_frames=4)
     with pytest.raises(ConfigError, match="backend must be 'lmdb' or 'folder'"):
         VideoTestDataset(gt_path, lq_path, backend='hdf5')
-    with pytest.raises(ConfigError, match='unknown argument'):
-        DATASETS.build(dict(type='LMDBVideoDataset', gt_path=gt_path, lq_path=lq_path, n_frames=3))
+    with pytest.raises(ConfigError, match="VideoTrainDataset has no argument 'n_frames' \\(did you mean 'num_frames'\\?\\)"):
+        DATASETS.build(dict(type='VideoTrainDataset', gt_path=gt_path, lq_path=lq_path, n_frames=3))
     # LR made at x2 but read as x4: the GT/LR size mismatch names the clip and both LMDBs
     x2 = write_lmdb(tmp_path / 'x2.lmdb', {'car_000': [cv2.resize(f, (88, 72)) for f in frames[:6]],
                                           'car_001': [cv2.resize(f, (88, 72)) for f in frames[6:]]})
     with pytest.raises(DataError, match=r"clip 'car_000': GT/LR size mismatch: GT \(144, 176, 3\) .*rt_GT.lmdb, "
                                         r"LR \(72, 88, 3\) .*x2.lmdb, expected GT = LR x 4"):
-        LMDBVideoDataset(gt_path, x2, scale=4)
+        VideoTrainDataset(gt_path, x2, scale=4)
     short = write_lmdb(tmp_path / 'short.lmdb', {'car_000': [bicubic_downsample(f, 4) for f in frames[:5]],
                                                  'car_001': [bicubic_downsample(f, 4) for f in frames[6:]]})
     with pytest.raises(DataError, match=r"clip 'car_000': 6 GT frames in .* but 5 LR frames"):
@@ -200,7 +186,7 @@ def test_missing_key_and_corrupt_record_and_skip_corrupt(lmdbs, tmp_path, carpho
     with pytest.raises(DataError, match=r"bad.lmdb: key 'car_001/00000004': corrupt"):
         ds[6 + 5]  # window 4, 5, 4
     tolerant = VideoTestDataset(gt_path, bad, num_frames=3, skip_corrupt=True)
-    random.seed(0)
+    np.random.seed(0)  # BaseDataset's refetch draws the replacement item with numpy
     logged = []
     handler = logging.Handler()
     handler.emit = lambda record: logged.append(record.getMessage())
@@ -214,3 +200,10 @@ def test_missing_key_and_corrupt_record_and_skip_corrupt(lmdbs, tmp_path, carpho
     assert "key 'car_000/00000002' missing" in logged[0]
     assert item['data_samples']['key'] != 'car_000/00000001'
     assert torch.isfinite(item['inputs']).all()
+    assert len(logged) >= 1 and all(m.startswith('skip_corrupt: skipping item ') for m in logged)
+    # data broken at large: skip_corrupt gives up after 20 corrupt items in a row
+    broken = write_lmdb(tmp_path / 'broken.lmdb', lr, raw_values={
+        f'{c}/{i:08d}': b'RAW1' for c in lr for i in range(6)})
+    with pytest.raises(DataError, match=r"skip_corrupt: 20 corrupt items in a row, last: item \d+: "
+                                        r".*broken.lmdb: key '.*': corrupt"):
+        VideoTestDataset(gt_path, broken, num_frames=3, skip_corrupt=True)[0]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from vsrkit.datasets import DataError
+from vsrkit.errors import DataError
 from vsrkit.datasets.transforms import PackVSRInputs, PairedRandomCrop, RandomFlipTranspose, RGBToY
 from vsrkit.ops import backward_warp, rgb_to_y
 from vsrkit.registry import TRANSFORMS, ConfigError

@@ -9,7 +9,6 @@ from engine_toy import ToyData, ToyVSR
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-import vsrkit  # noqa: F401  (safe checkpoint loading)
 from vsrkit.engine import StageHook
 from vsrkit.registry import HOOKS, ConfigError
 

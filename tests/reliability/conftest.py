@@ -3,12 +3,10 @@
 iterations, three stages inside 6 iterations."""
 import importlib.util
 import os
-import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # toy.py
 
 
 def _tools_conftest():

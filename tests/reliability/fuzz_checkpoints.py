@@ -29,8 +29,9 @@ import zipfile
 import numpy as np
 import torch
 
-import vsrkit  # noqa: F401  installs the safe loader
-from vsrkit.utils.checkpoint import CheckpointError, load_checkpoint_file
+from vsrkit.utils.checkpoint import CheckpointError, load_checkpoint_file, patch_mmengine
+
+patch_mmengine()  # as every tool does: the toy run's checkpoint is then weights-only loadable
 
 ERROR, LOAD, EITHER = 'error', 'load', 'either'
 

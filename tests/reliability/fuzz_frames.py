@@ -12,8 +12,8 @@ import lmdb
 import numpy as np
 
 from vsrkit.datasets import VideoTestDataset
-from vsrkit.datasets.errors import DataError
-from vsrkit.datasets.frame_io import ClipInfo, encode_frame, frame_key, write_meta_info
+from vsrkit.errors import DataError
+from vsrkit.io.frames import ClipInfo, encode_frame, frame_key, write_meta_info
 
 H, W = 12, 16
 

@@ -24,11 +24,11 @@ CASES = [
      "model.fusion: DetailFusionNet has no argument 'lstm_channel' (did you mean 'lstm_channels'?); allowed: "),
     ('train_cfg.max_iter=3', "train_cfg: NoReplayIterBasedTrainLoop has no argument 'max_iter' (did you mean 'max_iters'?)"),
     ('optim_wrapper.optimizer.betas1=0.9', "optim_wrapper.optimizer: Adam has no argument 'betas1'"),
-    ('train_dataloader.dataset.gt_pth=x', "train_dataloader.dataset: LMDBVideoDataset has no argument 'gt_pth'"),
+    ('train_dataloader.dataset.gt_pth=x', "train_dataloader.dataset: VideoTrainDataset has no argument 'gt_pth'"),
     # a stage names a module the model lacks
     ('custom_hooks.0.stages.1.trainable=[fusoin]',
      "custom_hooks[0].stages: StageHook: stage 'fusion' names unknown module(s) ['fusoin']; "
-     "the model (SPMCVSR) has: ['compensation', 'data_preprocessor', 'fusion', 'motion'"),
+     "the model (SPMCVSR) has: ['compensation', 'data_preprocessor', "),
     # data and model disagree
     ('model.scale=3', 'train_dataloader.dataset.pipeline[0].scale=4 but model.scale=3: they must agree'),
     ('train_dataloader.dataset.scale=2', 'train_dataloader.dataset.scale=2 but model.scale=4'),
@@ -53,8 +53,7 @@ def test_bad_config_fails_before_training_naming_the_key(resume_config, tmp_path
 
 def test_every_shipped_config_passes_the_check(resume_config):
     import glob
-    from vsrkit.engine.config_check import check_config
-    from vsrkit.engine.runner_utils import load_config
+    from vsrkit.engine.config import check_config, load_config
     paths = [p for p in glob.glob(os.path.join(ROOT, 'configs', '**', '*.py'), recursive=True)
              if '_base_' not in p]
     assert len(paths) >= 6

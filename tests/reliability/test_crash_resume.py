@@ -107,8 +107,10 @@ def test_kill9_mid_stage_then_resume_matches_uninterrupted_run(resume_config, tm
 
 
 SAVER = r'''
-import sys, torch, vsrkit
+import sys, torch
 from mmengine.runner.checkpoint import save_checkpoint
+from vsrkit.utils.checkpoint import patch_mmengine
+patch_mmengine()  # atomic saves
 path, n = sys.argv[1], 0
 while True:
     n += 1

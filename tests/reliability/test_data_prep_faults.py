@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, child_env
-from vsrkit.datasets.frame_io import frame_key, read_meta_info
-from vsrkit.utils.demo_data import demo_video_path
+from vsrkit.data_prep.demo import demo_video_path
+from vsrkit.io.frames import frame_key, read_meta_info
 
 END = 72  # frames: commits after 32 and 64 (commit_every=32), then the end
 
@@ -29,7 +29,7 @@ def _cli(out, end=END):
 
 def _expected(end=END):
     """GT/BIx4 records a clean run writes, computed frame by frame here."""
-    from data_prep.convert import Output, PrepSettings, ResizeSpec, process_frame
+    from vsrkit.data_prep.convert import Output, PrepSettings, ResizeSpec, process_frame
     cap = cv2.VideoCapture(demo_video_path('carphone_pristine.mp4'))
     settings, outs = PrepSettings(), [Output('GT'), Output('BI', 4)]
     recs = {'GT': [], 'BIx4': []}
@@ -56,7 +56,7 @@ def _check_complete(out, expected):
 
 
 def _rerun(out, capsys):
-    from data_prep import create_lmdb
+    from vsrkit.cli import create_lmdb
     capsys.readouterr()
     return create_lmdb.main(_cli(out)[2:])
 
@@ -108,7 +108,7 @@ def test_disk_full_fails_cleanly_and_rerun_completes(tmp_path, expected, capsys)
     err = capsys.readouterr().err
     assert rc == 2, err[-2000:]
     last = err.strip().splitlines()[-1]
-    assert last.startswith('error: ') and 'train_GT.lmdb.partial: write failed' in last, last
+    assert last.startswith('create_lmdb.py: error: ') and 'train_GT.lmdb.partial: write failed' in last, last
     assert 're-run the same command to resume' in last  # LMDB reports EFBIG as an I/O error
     assert not (out / 'train_GT.lmdb').exists()
 
@@ -117,7 +117,7 @@ def test_disk_full_fails_cleanly_and_rerun_completes(tmp_path, expected, capsys)
 
 
 def test_map_size_far_too_small_grows_and_completes(tmp_path):
-    from data_prep.lmdb_writer import PartialLMDB
+    from vsrkit.data_prep.lmdb_writer import PartialLMDB
     path = str(tmp_path / 'big.lmdb')
     job = PartialLMDB(path, 'fp', map_size=1)  # 16 MiB, the writer's floor
     frames = [np.full(1 << 20, i, np.uint8).tobytes() for i in range(24)]  # 24 MiB

@@ -144,7 +144,8 @@ def test_kill9_of_one_rank_stops_the_run_then_resume_is_exact(ddp_config, uninte
 
 PEERS = r'''
 import datetime, sys, time, torch, torch.distributed as dist
-from vsrkit.engine.runner_utils import DistributedError, peer_failures_as_errors
+from vsrkit.engine.runner_utils import peer_failures_as_errors
+from vsrkit.errors import DistributedError
 dist.init_process_group('gloo')
 group = dist.new_group(timeout=datetime.timedelta(seconds=3))  # the collectives' timeout
 try:

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from vsrkit.apis.video_io import FrameSource, VideoIOError
-from vsrkit.datasets import LMDBVideoDataset, VideoTestDataset
-from vsrkit.datasets import base as ds_base
-from vsrkit.datasets.errors import DataError
-from vsrkit.datasets.frame_io import ClipInfo, encode_frame, frame_key, write_meta_info
-from vsrkit.utils.demo_data import demo_video_path
+from vsrkit.cli import last_line
+from vsrkit.data_prep.demo import demo_video_path
+from vsrkit.datasets import VideoTestDataset, VideoTrainDataset
+from vsrkit.datasets import video_datasets as ds_base
+from vsrkit.errors import DataError, VideoIOError
+from vsrkit.io.frames import ClipInfo, encode_frame, frame_key, write_meta_info
+from vsrkit.io.streams import FrameSource
 
 spec = importlib.util.spec_from_file_location('rel_hostile_train', os.path.join(ROOT, 'tools', 'train.py'))
 train_tool = importlib.util.module_from_spec(spec)
@@ -51,7 +52,7 @@ def pair(tmp_path):
 
 
 def test_record_that_is_not_an_image_names_the_key(pair):
-    ds = LMDBVideoDataset(*pair, num_frames=3, scale=S, pipeline=[dict(type='PackVSRInputs')])
+    ds = VideoTrainDataset(*pair, num_frames=3, scale=S, pipeline=[dict(type='PackVSRInputs')])
     ds[1]  # frames 0-2: fine
     with pytest.raises(DataError) as err:
         ds[4]  # window 3, 4, 5
@@ -60,7 +61,7 @@ def test_record_that_is_not_an_image_names_the_key(pair):
 
 
 def test_truncated_png_record_names_the_key(pair):
-    ds = LMDBVideoDataset(*pair, num_frames=1, scale=S, pipeline=[dict(type='PackVSRInputs')])
+    ds = VideoTrainDataset(*pair, num_frames=1, scale=S, pipeline=[dict(type='PackVSRInputs')])
     with pytest.raises(DataError, match=r"GT\.lmdb: key 'clip/00000007': corrupt PNG record \(\d+ bytes\)$"):
         ds[7]
 
@@ -68,7 +69,7 @@ def test_truncated_png_record_names_the_key(pair):
 def test_skip_corrupt_logs_and_skips(pair, monkeypatch):
     logged = []
     monkeypatch.setattr(ds_base, 'print_log', lambda msg, **kw: logged.append(msg))
-    ds = LMDBVideoDataset(*pair, num_frames=3, scale=S, pipeline=[dict(type='PackVSRInputs')],
+    ds = VideoTrainDataset(*pair, num_frames=3, scale=S, pipeline=[dict(type='PackVSRInputs')],
                           skip_corrupt=True)
     items = [ds[i] for i in range(N)]
     # every item is a valid one, none with a bad frame in its window (4-6: LR 5; 7: GT 7)
@@ -103,7 +104,7 @@ def _corrupt_video(path, at=0.3, seed=0):
 
 
 def test_video_with_a_corrupt_frame_fails_data_prep_and_inference_naming_it(tmp_path, capsys):
-    from data_prep import create_lmdb
+    from vsrkit.cli import create_lmdb
     video = str(tmp_path / 'bad.mp4')
     _corrupt_video(video)
     out = tmp_path / 'lmdb'
@@ -111,7 +112,7 @@ def test_video_with_a_corrupt_frame_fails_data_prep_and_inference_naming_it(tmp_
                            '--workers', '1', '--no-progress', '--resize-gt', '0.25'])
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert rc == 2
-    assert err == (f'error: {video}: frame 31 cannot be decoded but the video lists 120 frames '
+    assert err == (f'create_lmdb.py: error: {video}: frame 31 cannot be decoded but the video lists 120 frames '
                    '(corrupt video); use the frames before it with --end 31')
     assert not (out / 'train_GT.lmdb').exists()  # nothing under the final name
     with pytest.raises(VideoIOError, match=r'bad\.mp4: frame 31 cannot be decoded but the video lists 120'):
@@ -163,4 +164,4 @@ def test_error_from_a_dataloader_worker_is_reported_as_its_own_line():
     with pytest.raises(DataError) as err:
         wrapped.reraise()
     assert '\n' in str(err.value)
-    assert train_tool._last_line(err.value) == msg
+    assert last_line(err.value) == msg

@@ -2,7 +2,6 @@
 (88x72 GT, 22x18 LR at x4), written with data_prep/create_lmdb.py, and a tiny SPMC config
 that inherits the real base configs."""
 import os
-import sys
 
 import pytest
 
@@ -10,9 +9,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _make_lmdbs(out: str) -> None:
-    sys.path.insert(0, ROOT)
-    from data_prep import create_lmdb
-    from vsrkit.utils.demo_data import demo_video_path
+    from vsrkit.cli import create_lmdb
+    from vsrkit.data_prep.demo import demo_video_path
     video = demo_video_path('carphone_pristine.mp4')
     common = ['--layout', 'video', '--input', video, '--out', out, '--resize-gt', '0.5',
               '--workers', '1', '--no-progress']

@@ -1,13 +1,7 @@
 """tools/demo.py's pieces that decide what is reported: which checkpoint, the table."""
-import importlib.util
-import os
-
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-spec = importlib.util.spec_from_file_location('tool_demo', os.path.join(ROOT, 'tools', 'demo.py'))
-demo = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(demo)
+from vsrkit.cli import demo
 
 
 def test_last_checkpoint_is_the_final_iteration_not_the_best(tmp_path):

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-import infer  # noqa: E402  (tools/infer.py)
+from vsrkit.apis import WindowSR, init_model, super_resolve
+from vsrkit.cli import infer
+from vsrkit.io import FrameSink, FrameSource
+from vsrkit.ops.imresize import imresize
+from vsrkit.ops.upsample import bicubic_upsample
 
-from vsrkit.apis import FrameSink, FrameSource, WindowSR, init_model, super_resolve  # noqa: E402
-from vsrkit.ops.imresize import imresize  # noqa: E402
-from vsrkit.ops.upsample import bicubic_upsample  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 torch.set_num_threads(2)
 
@@ -29,13 +29,9 @@ SPMC_RGB = ("model = dict(type='SPMCVSR', scale=2, num_frames=3, in_channels=3,\
 
 
 @pytest.fixture(scope='module')
-def clip(tmp_path_factory):
+def clip(tmp_path_factory, carphone_path):
     """6 real frames (32 x 40 crop of the bundled carphone clip) as a lossless .mkv."""
-    try:
-        from vsrkit.utils.demo_data import demo_video_path
-        src = demo_video_path('carphone_pristine.mp4')
-    except FileNotFoundError as err:
-        pytest.skip(str(err))
+    src = carphone_path
     root = tmp_path_factory.mktemp('clip')
     frames = [f[48:80, 64:104].copy() for f in FrameSource(src, max_frames=6)]
     path = str(root / 'clip.mkv')

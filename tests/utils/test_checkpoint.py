@@ -7,8 +7,9 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
-import vsrkit  # noqa: F401  installs the safe loader
-from vsrkit.utils.checkpoint import CheckpointError, load_checkpoint_file
+from vsrkit.utils.checkpoint import CheckpointError, load_checkpoint_file, patch_mmengine
+
+patch_mmengine()  # what every tool and init_model do before touching checkpoints
 
 
 class _Evil:
@@ -96,3 +97,19 @@ def test_fifo_and_directory_are_refused_without_reading(tmp_path):
         load_checkpoint_file(str(tmp_path / 'fifo.pth'))
     with pytest.raises(CheckpointError, match=r'is a directory'):
         load_checkpoint_file(str(tmp_path))
+
+
+def test_importing_vsrkit_patches_nothing_until_asked():
+    import subprocess
+    import sys
+    code = ('import vsrkit, vsrkit.models, vsrkit.datasets, vsrkit.engine, vsrkit.apis\n'
+            'from mmengine.fileio.backends.local_backend import LocalBackend\n'
+            'from mmengine.logging.history_buffer import HistoryBuffer\n'
+            'from vsrkit.utils import checkpoint\n'
+            'assert LocalBackend.put is not checkpoint._atomic_put\n'
+            'assert HistoryBuffer.__getstate__ is not checkpoint._history_buffer_state\n'
+            'checkpoint.patch_mmengine()\n'
+            'assert LocalBackend.put is checkpoint._atomic_put\n'
+            'assert HistoryBuffer.__getstate__ is checkpoint._history_buffer_state\n')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr

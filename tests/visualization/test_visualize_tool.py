@@ -1,26 +1,19 @@
 """tools/visualize.py: 'sample' on real frames with a tiny SPMC model, 'curves' on a run log."""
 import json
 import os
-import sys
 
 import cv2
 import numpy as np
 import pytest
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-import visualize  # noqa: E402  (tools/visualize.py)
+from vsrkit.cli import visualize
 
 torch.set_num_threads(2)
 
 
-def test_sample_writes_the_pictures(tmp_path, capsys):
-    try:
-        from vsrkit.utils.demo_data import demo_video_path
-        video = demo_video_path('carphone_pristine.mp4')
-    except FileNotFoundError as err:
-        pytest.skip(str(err))
+def test_sample_writes_the_pictures(tmp_path, capsys, carphone_path):
+    video = carphone_path
     cfg = tmp_path / 'tiny.py'
     cfg.write_text(
         "model = dict(type='SPMCVSR', scale=2, num_frames=3, in_channels=1,\n"

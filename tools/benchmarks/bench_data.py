@@ -18,11 +18,10 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
-if __name__ == '__main__':  # one BLAS thread per process (see data_prep/create_lmdb.py)
-    for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-        os.environ.setdefault(_var, '1')
+from vsrkit.cli import one_blas_thread_per_process
+
+if __name__ == '__main__':
+    one_blas_thread_per_process()  # the build's parallelism is --workers processes
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -30,10 +29,11 @@ import torch  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from data_prep.convert import PrepSettings, build_lmdbs  # noqa: E402
-from data_prep.sources import FrameSelection, VideoSource  # noqa: E402
-from vsrkit.datasets import LMDBFrameStore, LMDBVideoDataset  # noqa: E402
-from vsrkit.utils.demo_data import demo_video_path  # noqa: E402
+from vsrkit.data_prep.convert import PrepSettings, build_lmdbs  # noqa: E402
+from vsrkit.data_prep.demo import demo_video_path  # noqa: E402
+from vsrkit.data_prep.sources import FrameSelection, VideoSource  # noqa: E402
+from vsrkit.datasets import VideoTrainDataset  # noqa: E402
+from vsrkit.io.frames import LMDBFrameStore  # noqa: E402
 
 
 def build(out: str, frames: int, workers: int, raw: bool) -> float:
@@ -58,7 +58,7 @@ def samples_per_s(gt: str, lq: str, backend: str, samples: int, num_frames: int,
                   workers: int) -> float:
     pipeline = [dict(type='PairedRandomCrop', gt_patch_size=patch, scale=4),
                 dict(type='RandomFlipTranspose'), dict(type='RGBToY'), dict(type='PackVSRInputs')]
-    ds = LMDBVideoDataset(gt, lq, num_frames=num_frames, scale=4, pipeline=pipeline, backend=backend)
+    ds = VideoTrainDataset(gt, lq, num_frames=num_frames, scale=4, pipeline=pipeline, backend=backend)
     order = np.random.default_rng(0).integers(0, len(ds), samples).tolist()
     if workers == 0:
         ds[order[0]]  # open the store

@@ -127,10 +127,13 @@ def train_split(config: str, stage: str, iters: int, skip: int = 5) -> dict:
     """Per-iteration times of the config's real training loop in one stage."""
     from mmengine.hooks import Hook
     from mmengine.runner import Runner
-    from vsrkit.engine.runner_utils import load_config
+    from vsrkit.engine.config import load_config
+    from vsrkit.engine.runner_utils import configure_run
+    from vsrkit.utils.checkpoint import patch_mmengine
 
+    patch_mmengine()
     work = tempfile.mkdtemp(prefix='bench_train_')
-    cfg = load_config(config, None, work)
+    cfg = configure_run(load_config(config), config, work)
     hook = next(h for h in cfg.custom_hooks if h['type'] == 'StageHook')
     chosen = [st for st in hook['stages'] if st['name'] == stage]
     if not chosen:

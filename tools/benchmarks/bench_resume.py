@@ -31,8 +31,7 @@ import time
 
 import torch
 
-import vsrkit  # noqa: F401  (its checkpoint saving: a HistoryBuffer without the bound methods)
-from vsrkit.utils.checkpoint import load_checkpoint_file
+from vsrkit.utils.checkpoint import load_checkpoint_file, patch_mmengine
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOOPS = dict(replay='IterBasedTrainLoop', noreplay='NoReplayIterBasedTrainLoop')
@@ -59,6 +58,7 @@ def train(config: str, work: str, *options: str, resume: str | None = None, watc
 
 def checkpoint_at(src: str, dst: str, iters: int, batch_size: int) -> None:
     """The checkpoint ``src`` relabelled as that of iteration ``iters`` (see module docstring)."""
+    patch_mmengine()  # as the tools: HistoryBuffers saved without their bound methods
     ckpt = load_checkpoint_file(src)
     ckpt['meta']['iter'] = iters
     info = ckpt['message_hub']['runtime_info']

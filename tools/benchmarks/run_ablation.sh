@@ -16,7 +16,7 @@ run() {  # run WORK_DIR FACTOR CONFIG
   flock /tmp/vsrkit_cpu.lock .venv/bin/python tools/ablate.py "$3" --iters-factor "$2" --seed 0 \
       --work-dir "$1" --skip-done --threads 1
 }
-for c in $A/bicubic_x4_demo.py configs/spmc/spmc_x4_demo.py \
+for c in configs/spmc/bicubic_x4_demo.py configs/spmc/spmc_x4_demo.py \
          $A/me_warploss_masked.py $A/me_warploss_centred.py $A/me_warploss_unit.py; do
   run work_dirs/ablate "$FACTOR" "$c"
 done
@@ -24,7 +24,7 @@ for c in $A/me_warploss_masked.py $A/me_warploss_centred.py $A/me_warploss_unit.
   run work_dirs/ablate_me "$ME_FACTOR" "$c"
 done
 for c in $A/spmc_x4_demo_end2end.py $A/spmc_x4_demo_zeroflow.py $A/spmc_x4_demo_warpresize.py \
-         $A/spmc_x4_demo_nolstm.py $A/singleframe_x4_demo.py $A/spmc_x4_demo_cvflow.py \
+         $A/spmc_x4_demo_nolstm.py configs/spmc/single_frame_x4_demo.py $A/spmc_x4_demo_cvflow.py \
          $A/spmc_x4_demo_5f.py $A/spmc_x4_demo_7f.py; do
   run work_dirs/ablate "$FACTOR" "$c"
 done

@@ -10,21 +10,9 @@ work_dirs/ablate, work_dirs/ablate_me and work_dirs/ablate_me_full; ``{{ME_TABLE
 from __future__ import annotations
 
 import argparse
-import glob
-import json
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from ablate import make_table  # noqa: E402
-
-
-def results(work_dir: str) -> list[dict]:
-    out = []
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'ablation.json'))):
-        with open(path) as f:
-            out.append(json.load(f))
-    return sorted(out, key=lambda r: r['finished'])
+from vsrkit.cli.ablate import collect as results
+from vsrkit.cli.ablate import make_table
 
 
 def main() -> None:

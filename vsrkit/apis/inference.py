@@ -12,21 +12,21 @@ the window length); ``tools/infer.py`` is a thin CLI over it.
 """
 from __future__ import annotations
 
-import os
 from typing import Iterable, Iterator
 
 import numpy as np
 import torch
-from mmengine.config import Config
 from torch import nn
 
+from vsrkit.datasets import sliding_windows
+from vsrkit.engine.config import load_config
+from vsrkit.errors import ConfigError
 from vsrkit.ops import rgb_to_ycbcr, ycbcr_to_rgb
 from vsrkit.ops.upsample import bicubic_upsample
-from vsrkit.registry import MODELS, ConfigError
-from vsrkit.utils.checkpoint import fitting_state_dict, load_checkpoint_file
+from vsrkit.registry import MODELS
+from vsrkit.utils.checkpoint import fitting_state_dict, load_checkpoint_file, patch_mmengine
 
 from .tiling import receptive_margin, tiled_forward
-from .windowing import sliding_windows
 
 REQUIRED_ATTRS = ('scale', 'num_frames', 'in_channels', 'pixel_shift')
 # Tile starts are multiples of this many LR pixels unless the model says otherwise
@@ -37,20 +37,6 @@ DEFAULT_TILE_ALIGN = 8
 # whatever LR pixel the estimated motion brings to it (SPMC splats along the flow, VESPCN samples
 # along the coarse flow), so a tile needs context of roughly the largest motion too.
 MOTION_ALLOWANCE = 8
-
-
-def load_config(config) -> Config:
-    """Config from a path, a :class:`mmengine.Config` or a dict; errors name the file."""
-    if isinstance(config, Config):
-        return config
-    if isinstance(config, dict):
-        return Config(config)
-    if not os.path.isfile(str(config)):
-        raise ConfigError(f'{config}: config file not found')
-    try:
-        return Config.fromfile(str(config))
-    except Exception as err:  # syntax errors, bad _base_ paths: keep the first line
-        raise ConfigError(f'{config}: cannot parse config ({str(err).splitlines()[0]})') from None
 
 
 def load_weights(model: nn.Module, checkpoint: str) -> None:
@@ -76,13 +62,15 @@ def init_model(config, checkpoint: str | None = None, device: str = 'cpu') -> nn
         The model, in eval mode on ``device``, with ``scale``, ``num_frames``, ``in_channels``
         and ``pixel_shift`` attributes.
     """
+    patch_mmengine()  # the weights-only loading also guards mmengine's own loaders from here on
     cfg = load_config(config)
+    name = cfg.filename or 'config'
     if 'model' not in cfg:
-        raise ConfigError(f'{config}: config has no "model" entry')
+        raise ConfigError(f'{name}: config has no "model" entry')
     model = MODELS.build(cfg.model)
     lacking = [a for a in REQUIRED_ATTRS if not hasattr(model, a)]
     if lacking:
-        raise ConfigError(f'{config}: model {type(model).__name__} lacks {lacking}; '
+        raise ConfigError(f'{name}: model {type(model).__name__} lacks {lacking}; '
                           'inference needs a vsrkit restorer')
     if checkpoint is not None:
         load_weights(model, checkpoint)
@@ -115,9 +103,9 @@ class WindowSR:
             raise ConfigError(f'model in_channels={model.in_channels}: inference supports '
                               '1 (Y) or 3 (RGB)')
         if tile is not None and tile < 1:
-            raise ValueError(f'--tile must be >= 1, got {tile}')
+            raise ConfigError(f'--tile must be >= 1, got {tile}')
         if tile_overlap is not None and tile_overlap < 0:
-            raise ValueError(f'--tile-overlap must be >= 0, got {tile_overlap}')
+            raise ConfigError(f'--tile-overlap must be >= 0, got {tile_overlap}')
         self.model = model
         self.scale = int(model.scale)
         self.device = next((p.device for p in model.parameters()), torch.device('cpu'))
@@ -149,13 +137,14 @@ class WindowSR:
             x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.device).permute(2, 0, 1)
             x = x.float() / 255.0 if frame.dtype == np.uint8 else x.float()
         c = x.shape[0]
+        to_model_range = self.model.data_preprocessor.to_model_range
         if c == self.model.in_channels:
-            return x + self.model.pixel_shift, None
+            return to_model_range(x), None
         if c != 3:
             raise ValueError(f'frames with {c} channels cannot feed a model with '
                              f'in_channels={self.model.in_channels}')
         ycbcr = rgb_to_ycbcr(x)
-        return ycbcr[:1] + self.model.pixel_shift, ycbcr[1:]
+        return to_model_range(ycbcr[:1]), ycbcr[1:]
 
     @torch.no_grad()
     def __call__(self, window: list[tuple[torch.Tensor, torch.Tensor | None]]) -> np.ndarray:
@@ -167,7 +156,7 @@ class WindowSR:
         else:
             sr = tiled_forward(self._forward, x, self.scale, self.tile, self.tile_overlap,
                                self.align)
-        sr = sr[0] - self.model.pixel_shift  # (C, sh, sw) in [0, 1]
+        sr = self.model.data_preprocessor.to_unit_range(sr[0])  # (C, sh, sw) in [0, 1]
         cbcr = window[len(window) // 2][1]
         if cbcr is not None:
             cbcr_up = bicubic_upsample(cbcr[None], self.scale)[0]

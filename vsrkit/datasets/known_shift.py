@@ -16,16 +16,18 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from mmengine.dataset import BaseDataset
 
-from ..registry import DATASETS, ConfigError
-from .base import bgr_to_float_rgb, build_pipeline
+from vsrkit.errors import ConfigError
+from vsrkit.io.frames import frame_key, open_frame_store
+from vsrkit.registry import DATASETS, vsrkit_scope
+
 from .degradations import bicubic_downsample
-from .frame_io import frame_key
-from .frame_stores import open_frame_store
+from .video_datasets import bgr_to_float_rgb
 
 
 @DATASETS.register_module()
-class KnownShiftDataset:
+class KnownShiftDataset(BaseDataset):
     """Every frame of a GT clip as a window of known sub-pixel translations (module docstring).
 
     Args:
@@ -62,16 +64,14 @@ class KnownShiftDataset:
                                   f'must be divisible by {self.scale} and at least {4 * self.scale} px')
         if not names:
             raise ConfigError(f'KnownShiftDataset: {gt_path}: no clips')
-        self._items = [(n, f) for n in names for f in range(self.store.clips[n].num_frames)]
         self.clip_names = names
-        self.pipeline = build_pipeline(pipeline)
+        metainfo = dict(clips=names, scale=self.scale, num_frames=self.num_frames)
+        with vsrkit_scope():  # Compose builds the transforms from mmengine's root registry
+            super().__init__(metainfo=metainfo, pipeline=list(pipeline))
 
-    @property
-    def metainfo(self) -> dict:
-        return dict(clips=self.clip_names, scale=self.scale, num_frames=self.num_frames)
-
-    def __len__(self) -> int:
-        return len(self._items)
+    def load_data_list(self) -> list[dict]:
+        return [dict(clip=n, frame=f) for n in self.clip_names
+                for f in range(self.store.clips[n].num_frames)]
 
     def shifts(self, idx: int) -> np.ndarray:
         """(T, 2) HR-pixel translations (dx, dy) of item ``idx``'s frames, zero at T // 2."""
@@ -80,10 +80,10 @@ class KnownShiftDataset:
         d[self.num_frames // 2] = 0
         return d
 
-    def __getitem__(self, idx: int) -> dict:
-        if not 0 <= idx < len(self):
-            raise IndexError(f'KnownShiftDataset index {idx} out of range [0, {len(self)})')
-        clip, frame = self._items[idx]
+    def prepare_data(self, idx: int) -> dict:
+        """Item ``idx`` (its window made from the source frame) through the pipeline."""
+        info = self.get_data_info(idx)
+        clip, frame = info['clip'], info['frame']
         src = self.store.read(clip, frame)
         s = self.scale
         h, w = src.shape[0] - 2 * s, src.shape[1] - 2 * s
@@ -97,6 +97,4 @@ class KnownShiftDataset:
             flows.append(flow)
         results = dict(lq=lq, gt=bgr_to_float_rgb(src[s:s + h, s:s + w]), flow_gt=flows,
                        key=frame_key(clip, frame), clip=clip, frame=frame, scale=s)
-        for t in self.pipeline:
-            results = t(results)
-        return results
+        return self.pipeline(results)

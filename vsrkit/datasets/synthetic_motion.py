@@ -31,12 +31,15 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..ops import backward_warp
-from ..registry import DATASETS, ConfigError
-from .base import bgr_to_float_rgb, build_pipeline
+from mmengine.dataset import BaseDataset
+
+from vsrkit.errors import ConfigError
+from vsrkit.io.frames import frame_key, open_frame_store
+from vsrkit.ops import backward_warp
+from vsrkit.registry import DATASETS, vsrkit_scope
+
 from .degradations import bicubic_downsample
-from .frame_io import frame_key
-from .frame_stores import open_frame_store
+from .video_datasets import bgr_to_float_rgb
 
 
 def smooth_flow(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, max_flow: float) -> np.ndarray:
@@ -61,7 +64,7 @@ def smooth_flow(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, max_flow
 
 
 @DATASETS.register_module()
-class SyntheticMotionDataset:
+class SyntheticMotionDataset(BaseDataset):
     """Windows of real frames with known synthetic motion (see the module docstring).
 
     Args:
@@ -113,15 +116,13 @@ class SyntheticMotionDataset:
         if not names:
             raise ConfigError(f'SyntheticMotionDataset: {gt_path}: no clips')
         self.clip_names = names
-        self.pipeline = build_pipeline(pipeline)
         self._cache: dict[int, dict] | None = {} if cache else None
+        metainfo = dict(clips=self.clip_names, scale=self.scale, num_frames=self.num_frames)
+        with vsrkit_scope():  # Compose builds the transforms from mmengine's root registry
+            super().__init__(metainfo=metainfo, pipeline=list(pipeline))
 
-    @property
-    def metainfo(self) -> dict:
-        return dict(clips=self.clip_names, scale=self.scale, num_frames=self.num_frames)
-
-    def __len__(self) -> int:
-        return self.num_samples
+    def load_data_list(self) -> list[dict]:
+        return [dict(sample=i) for i in range(self.num_samples)]
 
     def make(self, idx: int) -> dict:
         """The raw results dict of item ``idx`` (``lq``, ``gt``, ``flow_gt`` channel-last)."""
@@ -167,14 +168,12 @@ class SyntheticMotionDataset:
         return dict(lq=lq, gt=gt, flow_gt=flows, key=frame_key(clip, frame), clip=clip,
                     frame=frame, scale=s)
 
-    def __getitem__(self, idx: int) -> dict:
-        if self._cache is not None:
-            if idx not in self._cache:
-                self._cache[idx] = self.make(idx)
-            # Transforms may replace entries of the dict: give them a shallow copy.
-            results = dict(self._cache[idx])
-        else:
-            results = self.make(idx)
-        for t in self.pipeline:
-            results = t(results)
-        return results
+    def prepare_data(self, idx: int) -> dict:
+        """Item ``idx`` through the pipeline (generated, or from the cache)."""
+        sample = self.get_data_info(idx)['sample']
+        if self._cache is None:
+            return self.pipeline(self.make(sample))
+        if sample not in self._cache:
+            self._cache[sample] = self.make(sample)
+        # Transforms may replace entries of the dict: give them a shallow copy.
+        return self.pipeline(dict(self._cache[sample]))

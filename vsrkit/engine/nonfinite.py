@@ -17,11 +17,8 @@ import torch.distributed as dist
 from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapper
 
+from vsrkit.errors import NonFiniteLossError
 from vsrkit.registry import HOOKS, OPTIM_WRAPPERS, ConfigError
-
-
-class NonFiniteLossError(RuntimeError):
-    """Training produced too many non-finite losses in a row."""
 
 
 @OPTIM_WRAPPERS.register_module()

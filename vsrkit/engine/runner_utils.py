@@ -1,6 +1,6 @@
-"""What tools/train.py, tools/test.py and tools/demo.py share: config loading with clear errors,
-work-dir choice, distributed set-up on CPU or GPU, and failures of other processes of a
-distributed run as one-line errors."""
+"""What the training and testing tools share when they hand a config to mmengine's Runner:
+the work dir and the launcher, with distributed set-up on the CPU or GPU, and failures of
+other processes of a distributed run as one-line errors."""
 from __future__ import annotations
 
 import datetime
@@ -14,30 +14,17 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
-from vsrkit.registry import ConfigError
+from vsrkit.errors import ConfigError, DistributedError
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None, work_dir: Optional[str] = None,
-                launcher: str = 'none') -> Config:
-    """Read a config file (``_base_`` inheritance), apply ``--cfg-options``, the work dir and
-    the launcher. Work dir: ``work_dir`` > the config's ``work_dir`` > ``work_dirs/<stem>``."""
-    if not osp.isfile(path):
-        raise ConfigError(f'{path}: config file not found')
-    try:
-        cfg = Config.fromfile(path)
-    except (SyntaxError, FileNotFoundError, KeyError, ValueError, TypeError) as err:
-        raise ConfigError(f'{path}: cannot read config ({type(err).__name__}: '
-                          f'{str(err).splitlines()[0] if str(err) else ""})') from None
-    if cfg_options:
-        try:
-            cfg.merge_from_dict(cfg_options)
-        except (TypeError, KeyError, ValueError) as err:
-            raise ConfigError(f'{path}: --cfg-options {" ".join(f"{k}={v}" for k, v in cfg_options.items())} '
-                              f'cannot be applied ({str(err).splitlines()[0][:300]})') from None
+def configure_run(cfg: Config, config_path: str, work_dir: Optional[str] = None,
+                  launcher: str = 'none') -> Config:
+    """Set the work dir (``work_dir`` > the config's ``work_dir`` > ``work_dirs/<config stem>``)
+    and the launcher of ``cfg`` (starting the process group for ``'pytorch'``)."""
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(path))[0])
+        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
     if launcher not in ('none', 'pytorch'):
         raise ConfigError(f"--launcher must be 'none' or 'pytorch', got {launcher!r}")
     cfg.launcher = launcher
@@ -73,10 +60,6 @@ def setup_distributed(cfg: Config) -> None:
             dist.init_process_group(backend='gloo', timeout=None if timeout is None
                                     else datetime.timedelta(seconds=timeout))
     cfg.model_wrapper_cfg = wrapper
-
-
-class DistributedError(RuntimeError):
-    """Another process of a distributed run died or stopped answering."""
 
 
 # What gloo / NCCL / the c10d store say (in a plain RuntimeError) when a peer is gone or silent.

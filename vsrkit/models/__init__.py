@@ -4,6 +4,6 @@ Importing this package registers every component in ``vsrkit.registry.MODELS``
 (the registry imports it lazily through its ``locations``).
 """
 from . import compensation, fusion, losses, motion, restorers  # noqa: F401  (registration)
-from .data_preprocessor import VSRDataPreprocessor
+from .restorers import VSRDataPreprocessor
 
 __all__ = ['VSRDataPreprocessor', 'compensation', 'fusion', 'losses', 'motion', 'restorers']

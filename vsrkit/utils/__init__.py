@@ -1,1 +1,1 @@
-"""Small shared helpers: safe checkpoint loading, errors, io."""
+"""Small shared helpers: safe checkpoints (weights-only loading, atomic saves, the mmengine patches)."""

@@ -31,9 +31,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
 
-
-class CheckpointError(RuntimeError):
-    """A checkpoint file is missing, unreadable, corrupt, or holds non-allow-listed objects."""
+from vsrkit.errors import CheckpointError
 
 
 def _numpy_globals() -> list:
@@ -260,9 +258,24 @@ def _atomic_put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
 _installed = False
 
 
-def install_safe_loading() -> None:
-    """Route mmengine's checkpoint loading (``load_checkpoint``, ``Runner.load_checkpoint``,
-    ``Runner.resume``) through :func:`load_checkpoint_file` and make its saving atomic."""
+def patch_mmengine() -> None:
+    """Make mmengine's checkpoints safe: the one place vsrkit changes mmengine (idempotent).
+
+    Applied explicitly (never on import) by every command-line tool at start-up
+    (:func:`vsrkit.cli.entry_point`) and by :func:`vsrkit.apis.init_model`; call it before
+    using mmengine's ``Runner`` yourself:
+
+    - mmengine's local checkpoint loading (``load_checkpoint``) goes through
+      :func:`load_checkpoint_file` (weights only, the allow-list above, integrity checks);
+    - ``Runner.load_checkpoint`` (``load_from`` and resume) too, with the weights required to
+      fit the model and ``meta['config']`` (which ``Runner.resume`` would run as Python)
+      dropped; ``Runner.resume`` turns a file without training state into one line;
+    - ``HistoryBuffer`` pickles its data only, not the bound methods that the allow-list
+      would have to admit, and takes only data from a file;
+    - ``LocalBackend.put`` / ``put_text`` (what ``save_checkpoint`` writes through) write
+      atomically (:func:`atomic_write_bytes`), so a kill mid-save never leaves a truncated
+      checkpoint.
+    """
     global _installed
     if not _installed:
         CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)

@@ -14,6 +14,7 @@ import json
 import os
 import re
 
+from vsrkit.errors import DataError
 
 METRIC_KEYS = ('PSNR', 'SSIM', 'EPE')
 _STAGE_RE = re.compile(r'Iter\(train\)\s*\[\s*(\d+)\s*/\s*\d+\]\s+stage:\s*(\S+)')
@@ -48,7 +49,7 @@ def load_scalars(path: str) -> tuple[dict[str, list], dict[str, list]]:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
-                raise ValueError(f'{path}:{n}: not a JSON line') from None
+                raise DataError(f'{path}:{n}: not a JSON line') from None
             if 'iter' in rec:
                 for k, v in rec.items():
                     if k.startswith('loss') and isinstance(v, (int, float)):
@@ -64,7 +65,7 @@ def load_scalars(path: str) -> tuple[dict[str, list], dict[str, list]]:
                     if k.split('/')[-1] in METRIC_KEYS and isinstance(v, (int, float)):
                         val.setdefault(k.split('/')[-1], []).append((step, float(v)))
     if not train and not val:
-        raise ValueError(f'{path}: no losses or validation metrics found')
+        raise DataError(f'{path}: no losses or validation metrics found')
     return train, val
 
 

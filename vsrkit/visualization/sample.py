@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
 
+from vsrkit.io.frames import write_image
 from vsrkit.ops import spmc_warp
 
 from .flow import flow_image
@@ -107,7 +107,6 @@ def save_images(images: dict, out_dir: str, prefix: str = '') -> list[str]:
     for name, img in images.items():
         if isinstance(img, np.ndarray):
             path = os.path.join(out_dir, f'{prefix}{name}.png')
-            if not cv2.imwrite(path, cv2.cvtColor(img, cv2.COLOR_RGB2BGR)):
-                raise OSError(f'{path}: could not write image')
+            write_image(path, img, rgb=True)
             paths.append(path)
     return paths

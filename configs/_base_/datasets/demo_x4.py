@@ -25,7 +25,7 @@ train_dataloader = dict(
     # net settles on zero flow within 100 iterations, with every 3rd frame it learns a flow
     # that also lowers the warp loss on the held-out clip's consecutive frames (measured:
     # -8% after 600 iterations, while interval 1 and 2 stay at zero flow).
-    dataset=dict(type='LMDBVideoDataset', gt_path=f'{data_root}/train_GT.lmdb',
+    dataset=dict(type='VideoTrainDataset', gt_path=f'{data_root}/train_GT.lmdb',
                  lq_path=f'{data_root}/train_BIx{scale}.lmdb', num_frames=num_frames,
                  interval=3, scale=scale, pipeline=train_pipeline),
 )

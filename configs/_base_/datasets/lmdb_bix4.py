@@ -24,7 +24,7 @@ train_dataloader = dict(
     # Infinite sampler: mmengine's iteration loop pauses 2 s at every end of a finite epoch.
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='LMDBVideoDataset', gt_path=f'{data_root}/train_GT.lmdb',
+    dataset=dict(type='VideoTrainDataset', gt_path=f'{data_root}/train_GT.lmdb',
                  lq_path=f'{data_root}/train_BIx{scale}.lmdb', num_frames=num_frames,
                  scale=scale, pipeline=train_pipeline),
 )

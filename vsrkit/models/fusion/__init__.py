@@ -1,5 +1,4 @@
 """Fusion nets: ``forward(hr_seq (B,T,C,H,W), ref_up (B,C,H,W)) -> (B,T,C,H,W)``."""
-from .convlstm import ConvLSTM
-from .detail_fusion import DetailFusionNet
+from .detail_fusion import ConvLSTM, DetailFusionNet
 
 __all__ = ['ConvLSTM', 'DetailFusionNet']

@@ -35,7 +35,7 @@ def _check_widths(name: str, widths: Sequence[int]) -> tuple[int, ...]:
 
 @MODELS.register_module()
 class VESPCNMotion(nn.Module):
-    """Coarse-to-fine flow net: ``flow = Delta^c + Delta^f`` (SPEC section 1).
+    """Coarse-to-fine flow net: ``flow = Delta^c + Delta^f`` (the paper's motion estimation).
 
     Coarse: concat(frame_i, frame_0) -> 5x5/2, 3x3, 5x5/2, 3x3, 3x3 convs (1/4
     resolution) -> 32 channels -> pixel shuffle x4 -> 2-channel coarse flow.

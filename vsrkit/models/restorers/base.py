@@ -1,15 +1,19 @@
-"""What every vsrkit restorer shares: properties, input checks, loss weights, predict packing."""
+"""What every vsrkit restorer shares: the data preprocessor (the pixel range, both ways),
+properties, input checks, loss weights, predict packing.
+
+The pixel range: datasets and inference hand over [0, 1] pixels, the model works in its own
+range; :class:`VSRDataPreprocessor` is the one place that converts, both ways."""
 from __future__ import annotations
 
-import inspect
 from typing import Mapping
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModel
+from mmengine.dataset import default_collate
+from mmengine.model import BaseDataPreprocessor, BaseModel
 from torch import Tensor
 
-from vsrkit.registry import MODELS, ConfigError
+from vsrkit.registry import MODELS, ConfigError, accepted_args
 
 MODES = ('tensor', 'loss', 'predict')
 
@@ -26,14 +30,14 @@ def build_part(owner: str, part: str, cfg, **fill) -> nn.Module:
     if not isinstance(cfg, Mapping) or 'type' not in cfg:
         raise ConfigError(f"{owner}: '{part}' must be a config dict with a 'type', got {cfg!r}")
     cfg = dict(cfg)
-    cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
-    params = inspect.signature(cls).parameters if cls is not None else {}
+    cls = MODELS.check(cfg, f'{owner}.{part}') if isinstance(cfg['type'], str) else cfg['type']
+    accepted = accepted_args(cls) or set()
     for key, value in fill.items():
         if key in cfg:
             if cfg[key] != value:
                 raise ConfigError(f"{owner}: {part}.{key}={cfg[key]!r} conflicts with the "
                                   f"model's {key}={value!r}")
-        elif key in params:
+        elif key in accepted:
             cfg[key] = value
     return MODELS.build(cfg)
 
@@ -60,6 +64,10 @@ class BaseVSR(BaseModel):
             # Build in our registry: mmengine's root would not find vsrkit's preprocessor.
             data_preprocessor = MODELS.build(dict(data_preprocessor))
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if not isinstance(self.data_preprocessor, VSRDataPreprocessor):
+            raise ConfigError(f"{name}: data_preprocessor must be dict(type='VSRDataPreprocessor', "
+                              f'shift=...) (it owns the pixel range), got '
+                              f'{type(self.data_preprocessor).__name__}')
         if isinstance(scale, float) and scale.is_integer():
             scale = int(scale)
         if not isinstance(scale, int) or isinstance(scale, bool) or scale < 1:
@@ -87,8 +95,9 @@ class BaseVSR(BaseModel):
 
     @property
     def pixel_shift(self) -> float:
-        """Offset the preprocessor adds to [0, 1] pixels (-0.5 by default, 0.0 for [0, 1])."""
-        return float(getattr(self.data_preprocessor, 'shift', 0.0))
+        """Offset the preprocessor adds to [0, 1] pixels (-0.5 by default, 0.0 for [0, 1]);
+        convert with ``data_preprocessor.to_model_range`` / ``to_unit_range``."""
+        return self.data_preprocessor.shift
 
     def _check_weights(self, weights: Mapping[str, float]) -> dict[str, float]:
         name = type(self).__name__
@@ -142,14 +151,14 @@ class BaseVSR(BaseModel):
 
     def _pack(self, sr: Tensor, data_samples, flows: Tensor | None = None) -> list[dict]:
         """predict-mode output: one dict per sample, on the CPU, pixels back in [0, 1]."""
-        shift = self.pixel_shift
+        to_unit = self.data_preprocessor.to_unit_range
         samples = data_samples if isinstance(data_samples, Mapping) else {}
-        pred = (sr.detach() - shift).clamp(0.0, 1.0).cpu()
+        pred = to_unit(sr.detach()).clamp(0.0, 1.0).cpu()
         out = []
         for b in range(pred.shape[0]):
             item = dict(pred=pred[b])
             if samples.get('gt') is not None:
-                item['gt'] = (samples['gt'][b].detach() - shift).cpu()
+                item['gt'] = to_unit(samples['gt'][b].detach()).cpu()
             for key in ('key', 'clip', 'frame'):
                 value = samples.get(key)
                 value = None if value is None else value[b]
@@ -159,4 +168,54 @@ class BaseVSR(BaseModel):
             if samples.get('flow_gt') is not None:
                 item['flow_gt'] = samples['flow_gt'][b].detach().cpu()
             out.append(item)
+        return out
+
+
+@MODELS.register_module()
+class VSRDataPreprocessor(BaseDataPreprocessor):
+    """Casts a collated batch to the model's device and adds ``shift`` to the pixels.
+
+    ``shift=-0.5`` maps [0, 1] to [-0.5, 0.5]: warping leaves holes filled with 0, which is
+    then mid-grey instead of black, so a hole costs the warp loss far less; ``shift=0.0``
+    keeps [0, 1]. Applies to ``inputs`` and ``data_samples['gt']``; every other field passes
+    through unchanged. Un-collated batches (a list of (T,C,h,w) inputs, a list of sample
+    dicts) are collated first. :meth:`to_model_range` and :meth:`to_unit_range` convert
+    single tensors (inference, the model's predictions).
+
+    Shapes: ``dict(inputs=(B, T, C, h, w), data_samples=dict(gt=(B, C, H, W), ...))``
+    -> the same structure on the device, shifted.
+    """
+
+    def __init__(self, shift: float = -0.5, non_blocking: bool = False):
+        super().__init__(non_blocking)
+        self.shift = float(shift)
+
+    def to_model_range(self, pixels: torch.Tensor) -> torch.Tensor:
+        """[0, 1] pixels (any shape) -> the model's range."""
+        return pixels + self.shift
+
+    def to_unit_range(self, pixels: torch.Tensor) -> torch.Tensor:
+        """The model's range (any shape) -> [0, 1] (not clamped)."""
+        return pixels - self.shift
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        if not isinstance(data, dict) or 'inputs' not in data:
+            got = sorted(data) if isinstance(data, dict) else type(data).__name__
+            raise KeyError(f"VSRDataPreprocessor: expected a batch dict with key 'inputs', got {got}")
+        data = self.cast_data(data)
+        inputs = data['inputs']
+        if isinstance(inputs, (list, tuple)):
+            inputs = torch.stack(list(inputs))
+        if not torch.is_tensor(inputs) or not inputs.is_floating_point():
+            raise ValueError("VSRDataPreprocessor: 'inputs' must be a float tensor (B,T,C,h,w), got "
+                             f'{getattr(inputs, "dtype", type(inputs).__name__)}')
+        out = dict(data, inputs=self.to_model_range(inputs))
+        samples = data.get('data_samples')
+        if isinstance(samples, (list, tuple)) and samples and isinstance(samples[0], dict):
+            samples = default_collate(list(samples))
+        if isinstance(samples, dict):
+            samples = dict(samples)
+            if samples.get('gt') is not None:
+                samples['gt'] = self.to_model_range(samples['gt'])
+            out['data_samples'] = samples
         return out

@@ -1,0 +1,112 @@
+"""Super-resolve a video, a folder of frames or a glob of images with a trained vsrkit model
+(installed as ``vsrkit-infer``).
+
+    python tools/infer.py CONFIG CKPT INPUT OUTPUT [--tile N] [--tile-overlap N]
+                          [--scale-check [--panel PNG]] [--scale S] [--fps F] [--start N]
+                          [--max-frames N] [--device D]
+
+INPUT: a video file (anything OpenCV/FFmpeg decodes), a folder of images, or a quoted glob
+('frames/*.png'). OUTPUT: a video file (.mp4/.m4v/.mov: mp4v, .avi: MJPG, .mkv: FFV1 lossless)
+at the input's frame rate (or --fps), or a folder that receives 00000000.png, ... Frames stream
+through (bounded memory); the output appears under its final name only when complete.
+CKPT may be 'none' for parameter-free models (BicubicVSR) or speed tests.
+
+--scale-check treats INPUT as high-res ground truth: frames are downscaled by the model's scale
+(MATLAB bicubic), super-resolved, and PSNR (Y, border = scale) is reported against the input,
+next to plain bicubic.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vsrkit.errors import ConfigError
+
+from . import entry_point, load_checked_config
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog='infer.py', description=__doc__.split('\n\n')[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=__doc__.split('\n\n', 1)[1])
+    p.add_argument('config', help='model config (.py)')
+    p.add_argument('checkpoint', help="checkpoint (.pth), or 'none'")
+    p.add_argument('input', help='video file, frame folder, or image glob')
+    p.add_argument('output', help='video file (.mp4 .avi .mkv ...) or folder for PNG frames')
+    p.add_argument('--tile', type=int, default=None,
+                   help='process frames in tiles of N x N LR pixels (plus overlap); for frames '
+                        'too large for memory. The result equals the untiled one.')
+    p.add_argument('--tile-overlap', type=int, default=None,
+                   help='LR pixels of context around each tile (default: measured receptive '
+                        'field of the model + a motion allowance)')
+    p.add_argument('--scale-check', action='store_true',
+                   help='downscale the input by the model scale first and report PSNR against it')
+    p.add_argument('--panel', default=None, metavar='PNG',
+                   help='with --scale-check: save a comparison panel (LR, bicubic, SR, GT crops '
+                        'with PSNR) of one frame')
+    p.add_argument('--panel-frame', type=int, default=None,
+                   help='frame index for --panel (default: the middle frame)')
+    p.add_argument('--panel-crop', type=int, default=128,
+                   help='crop size of --panel in output pixels (the most textured region)')
+    p.add_argument('--scale', type=int, default=None,
+                   help='expected upscaling factor; refused if the model does not do it')
+    p.add_argument('--fps', type=float, default=None,
+                   help='output frame rate (default: the input video\'s, or 25 for frames)')
+    p.add_argument('--start', type=int, default=0, help='skip the first N frames')
+    p.add_argument('--max-frames', type=int, default=None, help='process at most N frames')
+    p.add_argument('--device', default='cpu', help='torch device (cpu, cuda, cuda:1, ...)')
+    p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    p.add_argument('--no-progress', action='store_true', help='no progress line on stderr')
+    return p.parse_args(argv)
+
+
+def check_device(device: str) -> None:
+    """Refuse a torch device string that is malformed or not available here."""
+    import torch
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise ConfigError(f"--device {device}: not a torch device (cpu, cuda, cuda:1, ...)") from None
+    if dev.type == 'cuda' and (dev.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(f'--device {device}: this machine has {torch.cuda.device_count()} CUDA '
+                          'device(s)')
+
+
+@entry_point('infer.py')
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    import torch
+
+    from vsrkit.apis import check_scale, infer_video, init_model
+    from vsrkit.io.video import is_video_path
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    check_device(args.device)
+    cfg = load_checked_config(args.config, build_model=False)
+    ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
+    model = init_model(cfg, ckpt, device=args.device)
+    if ckpt is None and any(True for _ in model.parameters()):
+        print(f'infer.py: warning: no checkpoint, {type(model).__name__} runs with its '
+              'initial (untrained) weights', file=sys.stderr)
+    check_scale(model, args.scale)
+    stats = infer_video(model, args.input, args.output, tile=args.tile,
+                        tile_overlap=args.tile_overlap, fps=args.fps,
+                        max_frames=args.max_frames, start=args.start,
+                        scale_check=args.scale_check,
+                        panel=args.panel, panel_frame=args.panel_frame,
+                        panel_crop=args.panel_crop, progress=not args.no_progress)
+    (h, w), (sh, sw) = stats['lr_size'], stats['sr_size']
+    kind = 'video' if is_video_path(stats['output']) else 'PNG folder'
+    print(f"wrote {stats['output']} ({kind}): {stats['frames']} frames {w}x{h} -> {sw}x{sh} "
+          f"(x{model.scale}) in {stats['seconds']:.1f} s, {stats['fps']:.2f} frames/s")
+    if stats['tile']:
+        print(f"tiles of {stats['tile']} LR px with {stats['tile_overlap']} px overlap")
+    if args.scale_check:
+        print(f"scale check: PSNR (Y, border {model.scale}) {type(model).__name__} "
+              f"{stats['psnr']:.2f} dB, bicubic {stats['psnr_bicubic']:.2f} dB")
+    if args.panel:
+        print(f"panel: {stats['panel']}")
+
+
+if __name__ == '__main__':
+    sys.exit(main())
