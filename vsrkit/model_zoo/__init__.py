@@ -203,6 +203,7 @@ def export_model(config: str, checkpoint: str, name: str, out_dir: str = PACKAGE
                               f'over the {MAX_WEIGHTS_BYTES / 2**20:.0f} MiB a packaged model may '
                               'use')
     meta = source.get('meta') if isinstance(source.get('meta'), dict) else {}
+    dataset_meta = meta.get('dataset_meta') if isinstance(meta.get('dataset_meta'), dict) else {}
     model_cfg = Config(dict(model=cfg.model.to_dict()))
     info = {
         'name': name,
@@ -212,7 +213,7 @@ def export_model(config: str, checkpoint: str, name: str, out_dir: str = PACKAGE
         'source_config': os.path.abspath(config),
         'source_checkpoint': os.path.abspath(checkpoint),
         'trained_on': {'datasets': _training_data(cfg),
-                       'clips': (meta.get('dataset_meta') or {}).get('clips')},
+                       'clips': dataset_meta.get('clips')},
         'iterations': meta.get('iter'),
         'training_seconds': _training_seconds(source),
         'figures': figures,
