@@ -129,16 +129,16 @@ def split_positionals(positionals: list[str]) -> tuple[str, str | None, str, str
     or ``CONFIG CKPT INPUT OUTPUT``; a one-line error for any other form."""
     from vsrkit import model_zoo
     if len(positionals) == 4:
-        config, ckpt, input, output = positionals
-        return config, None if ckpt.lower() == 'none' else ckpt, input, output
+        config, ckpt, source, target = positionals
+        return config, None if ckpt.lower() == 'none' else ckpt, source, target
     known = ', '.join(model_zoo.list_models()) or 'none'
     if len(positionals) == 3:
-        name, input, output = positionals
+        name, source, target = positionals
         if not model_zoo.looks_like_name(name):
             raise ConfigError(f'{name}: a config needs its checkpoint: CONFIG CKPT INPUT OUTPUT '
                               f"(CKPT may be 'none'), or NAME INPUT OUTPUT with a model name "
                               f'({known})')
-        return name, None, input, output
+        return name, None, source, target
     raise ConfigError(f'expected NAME INPUT OUTPUT or CONFIG CKPT INPUT OUTPUT, got '
                       f'{len(positionals)} argument(s) {positionals} (models: {known}; '
                       'see --list-models)')
@@ -169,7 +169,7 @@ def _run(args: argparse.Namespace) -> None:
     if args.list_models:
         print('\n'.join(list_models()))
         return
-    config, ckpt, input, output = split_positionals(args.positionals)
+    config, ckpt, source, target = split_positionals(args.positionals)
     if args.threads:
         torch.set_num_threads(args.threads)
     check_device(args.device)
@@ -180,7 +180,7 @@ def _run(args: argparse.Namespace) -> None:
         print(f'infer.py: warning: no checkpoint, {type(model).__name__} runs with its '
               'initial (untrained) weights', file=sys.stderr)
     check_scale(model, args.scale)
-    stats = infer_video(model, input, output, tile=args.tile,
+    stats = infer_video(model, source, target, tile=args.tile,
                         tile_overlap=args.tile_overlap, fps=args.fps,
                         max_frames=args.max_frames, start=args.start,
                         scale_check=args.scale_check,
