@@ -61,14 +61,31 @@ def test_table_has_one_row_per_result():
                 known_motion=dict(epe=0.3, mean_flow_synthetic=0.7, mean_flow_synthetic_gt=0.8,
                                   warp_loss_own=0.02, warp_l1_masked01=0.02))
     shifted = dict(base, metrics=dict(PSNR=30.0, SSIM=0.9, **{'crop4/PSNR': 29.871}),
-                   test_sets=dict(known_shift=dict(PSNR=31.456, EPE=0.0834)))
+                   test_sets=dict(known_shift=dict(PSNR=31.456, EPE=0.0834)),
+                   real_warp=dict(model=0.006512, dis=0.0064449, zero=0.015))
     table = ablate.make_table([dict(base, sr=True), dict(base, variant='me', sr=False),
                                dict(shifted, variant='s', sr=True)])
-    assert '| v | 28 (0) | 30.00 | 0.9000 | - | - | - | 0.300 | 0.500 / 0.700 (0.800) | 10 | 12.0 | 1.0 |' in table
-    assert '| s | 28 (0) | 30.00 | 0.9000 | 29.87 | 31.46 | 0.083 | 0.300 | 0.500 / 0.700 (0.800) | 10 |' in table
+    assert '| v | 28 (0) | 30.00 | 0.9000 | - | - | - | 0.300 | - | 0.500 / 0.700 (0.800) | 10 | 12.0 | 1.0 |' in table
+    assert '| s | 28 (0) | 30.00 | 0.9000 | 29.87 | 31.46 | 0.083 | 0.300 | 0.00651 / 0.00644 | 0.500 / 0.700 (0.800) | 10 |' in table
     assert '| me | 28 | 0.0100 | 0.0200 | 0.0200 | 0.300 | 0.700 (0.800) | 1.0 |' in table
 
 
 def test_cli_rejects_a_missing_config(capsys):
     assert ablate.main(['nope.py']) == 2
     assert 'nope.py: config file not found' in capsys.readouterr().err
+
+
+def test_real_warp_error_of_zero_and_classical_flow(frame_folder):
+    """ZeroMotion's error must equal the zero-flow reference exactly; OpenCV DIS as the model's
+    motion must equal the DIS reference; and on real moving frames DIS beats zero flow."""
+    from vsrkit.registry import DATASETS
+    # its windows' centres are the clip's real frames, downscaled
+    ds = DATASETS.build(dict(type='KnownShiftDataset', gt_path=frame_folder, backend='folder',
+                             num_frames=3, scale=2, pipeline=[dict(type='RGBToY'), dict(type='PackVSRInputs')]))
+    fusion = dict(type='DetailFusionNet', enc_channels=(4, 4, 4, 4), lstm_channels=4, dec_channels=(8, 4, 4, 4, 4))
+    for motion, same_as in ((dict(type='ZeroMotion'), 'zero'), (dict(type='OpenCVFlowMotion', method='dis'), 'dis')):
+        model = MODELS.build(dict(type='SPMCVSR', motion=motion, compensation=dict(type='SPMC'), fusion=fusion,
+                                  scale=2, num_frames=3, in_channels=1)).eval()
+        rw = ablate.evaluate_real_warp(model, ds)
+        assert rw['model'] == pytest.approx(rw[same_as], rel=1e-6)
+        assert rw['pairs'] > 0 and rw['dis'] < rw['zero']

@@ -1,36 +1,105 @@
-"""Regenerate docs/RESULTS.md from the ablation outputs (work_dirs/ablate*/table.md).
+"""Regenerate docs/RESULTS.md from the quality runs (tools/benchmarks/run_quality.sh).
 
-    python tools/benchmarks/write_results.py [--template tools/benchmarks/results_template.md]
+    python tools/benchmarks/write_results.py [--runs work_dirs/quality] [--demo work_dirs/demo]
+        [--template tools/benchmarks/results_template.md] [--out docs/RESULTS.md]
 
-Only substitutes the measured tables into the hand-written text: ``{{SR_TABLE}}``,
-``{{ME_TABLE_SHORT}}`` and ``{{ME_TABLE_LONG}}`` are replaced by the tables that
-tools/ablate.py wrote (the SR-variant table of work_dirs/ablate, and the motion-only tables of
-work_dirs/ablate, work_dirs/ablate_me and work_dirs/ablate_me_full; ``{{ME_TABLE_FULL}}``).
+Substitutes the measured tables into the hand-written text: ``{{SEED_TABLE}}`` (SPMC against
+the single-frame model, every seed: ``<runs>/seed*/{spmc,single_frame}_x4_demo/ablation.json``,
+plus the README demo's own run, ``<demo>/results.json``, when there is one),
+``{{SEED_SUMMARY}}`` (means, standard deviations and the SPMC - single-frame gaps) and
+``{{ABLATION_TABLE}}`` (every variant of ``<runs>/seed0``, tools/ablate.py's table).
 """
 from __future__ import annotations
 
 import argparse
+import glob
+import json
+import os.path as osp
+import statistics
 
-from vsrkit.cli.ablate import collect as results
-from vsrkit.cli.ablate import make_table
+from vsrkit.cli.ablate import collect, make_table
+
+MODELS = (('spmc_x4_demo', 'SPMC'), ('single_frame_x4_demo', 'single-frame'))
+
+
+def seed_rows(runs: str, demo: str) -> list[dict]:
+    """One row per (source, seed): {model: (real PSNR, real crop-4 PSNR, known-shift PSNR, EPE)}."""
+    rows = []
+    for folder in sorted(glob.glob(osp.join(runs, 'seed*'))):
+        seed = int(osp.basename(folder)[4:])
+        row = dict(source='tools/ablate.py', seed=seed)
+        for variant, label in MODELS:
+            path = osp.join(folder, variant, 'ablation.json')
+            if osp.isfile(path):
+                with open(path) as f:
+                    r = json.load(f)
+                shift = r.get('test_sets', {}).get('known_shift', {})
+                row[label] = (r['metrics']['PSNR'], r['metrics'].get('crop4/PSNR'),
+                              shift.get('PSNR'), shift.get('EPE'))
+        if all(label in row for _, label in MODELS):
+            rows.append(row)
+    path = osp.join(demo, 'results.json')
+    if osp.isfile(path):
+        with open(path) as f:
+            res = json.load(f)['results']
+        row = dict(source='tools/demo.py (README demo)', seed=0)
+        for key, label in (('spmc', 'SPMC'), ('single_frame', 'single-frame')):
+            real, shift = res[key]['real'], res[key]['known_shift']
+            row[label] = (real['PSNR'], real.get('crop4/PSNR'), shift['PSNR'], shift.get('EPE'))
+        rows.append(row)
+    return rows
+
+
+def fmt(v, spec='.2f') -> str:
+    return '-' if v is None else format(v, spec)
+
+
+def seed_table(rows: list[dict]) -> str:
+    lines = ['| run | seed | SPMC PSNR-Y | single-frame PSNR-Y | gap | SPMC crop 4 | single-frame crop 4 '
+             '| SPMC known-shift | single-frame known-shift | known-shift gap | SPMC EPE known-shift |',
+             '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for r in rows:
+        a, b = r['SPMC'], r['single-frame']
+        lines.append(f"| {r['source']} | {r['seed']} | {fmt(a[0])} | {fmt(b[0])} | {a[0] - b[0]:+.2f} "
+                     f"| {fmt(a[1])} | {fmt(b[1])} | {fmt(a[2])} | {fmt(b[2])} | {a[2] - b[2]:+.2f} "
+                     f"| {fmt(a[3], '.3f')} |")
+    return '\n'.join(lines)
+
+
+def seed_summary(rows: list[dict]) -> str:
+    if len(rows) < 2:
+        return '(fewer than two seeds finished: no spread to report)'
+    out = []
+    for name, i in (('held-out clip (PSNR-Y, no crop)', 0), ('known-shift test (PSNR-Y)', 2)):
+        spmc = [r['SPMC'][i] for r in rows]
+        single = [r['single-frame'][i] for r in rows]
+        gap = statistics.mean(spmc) - statistics.mean(single)
+        sd = max(statistics.stdev(spmc), statistics.stdev(single))
+        verdict = 'more' if gap > 2 * sd else 'NOT more'
+        out.append(f'- **{name}**, {len(rows)} runs: SPMC {statistics.mean(spmc):.3f} '
+                   f'± {statistics.stdev(spmc):.3f} dB, single-frame {statistics.mean(single):.3f} '
+                   f'± {statistics.stdev(single):.3f} dB (mean ± sample standard deviation): '
+                   f'SPMC − single-frame = **{gap:+.3f} dB**, {verdict} than twice the larger '
+                   f'seed-to-seed standard deviation ({2 * sd:.3f} dB).')
+    return '\n'.join(out)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--runs', default='work_dirs/quality')
+    ap.add_argument('--demo', default='work_dirs/demo')
     ap.add_argument('--template', default='tools/benchmarks/results_template.md')
     ap.add_argument('--out', default='docs/RESULTS.md')
     args = ap.parse_args()
-    short = results('work_dirs/ablate')
-    long = results('work_dirs/ablate_me')
-    full = results('work_dirs/ablate_me_full')
+    rows = seed_rows(args.runs, args.demo)
+    ablations = collect(osp.join(args.runs, 'seed0'))
     text = open(args.template).read()
-    text = text.replace('{{SR_TABLE}}', make_table([r for r in short if r['sr']]).strip())
-    text = text.replace('{{ME_TABLE_SHORT}}', make_table([r for r in short if not r['sr']]).strip())
-    text = text.replace('{{ME_TABLE_LONG}}', make_table(long).strip())
-    text = text.replace('{{ME_TABLE_FULL}}', make_table(full).strip() if full else '(did not finish in time)')
+    text = text.replace('{{SEED_TABLE}}', seed_table(rows))
+    text = text.replace('{{SEED_SUMMARY}}', seed_summary(rows))
+    text = text.replace('{{ABLATION_TABLE}}', make_table(ablations).strip())
     with open(args.out, 'w') as f:
         f.write(text)
-    print(f'wrote {args.out}: {len(short)} + {len(long)} + {len(full)} results')
+    print(f'wrote {args.out}: {len(rows)} seed runs, {len(ablations)} ablation variants')
 
 
 if __name__ == '__main__':

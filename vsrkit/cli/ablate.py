@@ -33,6 +33,7 @@ import json
 import math
 import os
 import os.path as osp
+import statistics
 import sys
 import time
 
@@ -215,6 +216,43 @@ def evaluate_known_motion(model, cfg, args) -> dict | None:
                 warp_loss_own=mean(own), warp_l1_masked01=mean(common), samples=len(ds))
 
 
+@torch.no_grad()
+def evaluate_real_warp(model, dataset, steps=(1, 3)) -> dict | None:
+    """Masked L1 warp error ([0, 1] pixels) of the model's flow between frames of the real test
+    clip ``steps`` apart, both directions, next to OpenCV DIS flow and zero flow on the same
+    pairs. Real motion has no ground truth; a flow that explains the next frame better is a
+    better flow. Pairs across a scene cut (zero-flow error above 4x the median) are left out:
+    there no flow explains anything, and they would only dilute the comparison."""
+    if not hasattr(model, 'forward_flows') or model.num_frames < 2:
+        return None
+    from vsrkit.registry import MODELS
+    k = model.num_frames // 2
+    clips: dict = {}
+    for i in range(len(dataset)):
+        item = dataset[i]
+        clips.setdefault(item['data_samples']['clip'], []).append(item['inputs'][k])  # (C, h, w), [0, 1]
+    estimators = dict(model=lambda a, b: model.motion(model.data_preprocessor.to_model_range(a),
+                                                      model.data_preprocessor.to_model_range(b)),
+                      dis=MODELS.build(dict(type='OpenCVFlowMotion', method='dis')),
+                      zero=MODELS.build(dict(type='ZeroMotion')))
+    errors = {name: [] for name in estimators}
+    for frames in clips.values():
+        for step in steps:
+            for i in range(len(frames) - step):
+                for a, b in ((i, i + step), (i + step, i)):
+                    fi, f0 = frames[a][None], frames[b][None]
+                    for name, estimate in estimators.items():
+                        warped, mask = backward_warp(f0, estimate(fi, f0), return_mask=True)
+                        errors[name].append((((fi - warped).abs() * mask).sum()
+                                             / (mask.sum() * fi.shape[1]).clamp(min=1)).item())
+    if not errors['zero']:
+        return None
+    limit = 4 * statistics.median(errors['zero'])
+    keep = [j for j, e in enumerate(errors['zero']) if e <= limit]
+    return dict({name: statistics.mean(v[j] for j in keep) for name, v in errors.items()},
+                pairs=len(keep), pairs_left_out=len(errors['zero']) - len(keep))
+
+
 def last_train_losses(runner, window: int = 50) -> dict:
     out = {}
     for key, buf in runner.message_hub.log_scalars.items():
@@ -244,6 +282,8 @@ def run_variant(path: str, args) -> dict:
         name: evaluate_test_set(runner, model, ts['dataloader'], ts['evaluator'])['metrics']
         for name, ts in (cfg.get('test_sets') or {}).items()}
     result['known_motion'] = evaluate_known_motion(model, cfg, args)
+    result['real_warp'] = evaluate_real_warp(
+        model, runner.build_dataloader(runner.cfg.test_dataloader).dataset)
     result['finished'] = time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())
     return result
 
@@ -260,14 +300,16 @@ def make_table(results: list[dict]) -> str:
     lines = []
     if sr:
         lines += ['| variant | iters (stages) | PSNR-Y | SSIM-Y | PSNR-Y crop 4 | known-shift PSNR-Y '
-                  '| EPE known-shift | EPE synth. | mean abs flow test / synth. (gt) '
+                  '| EPE known-shift | EPE synth. | warp error test: model / DIS | mean abs flow test / synth. (gt) '
                   '| params | ms/frame | train min |',
-                  '|---|---|---|---|---|---|---|---|---|---|---|---|']
+                  '|---|---|---|---|---|---|---|---|---|---|---|---|---|']
         for r in sr:
             km = r.get('known_motion') or {}
             m = r['metrics']
             shift = (r.get('test_sets') or {}).get('known_shift', {})
             crop = next((v for k, v in m.items() if k.startswith('crop') and k.endswith('/PSNR')), None)
+            rw = r.get('real_warp') or {}
+            warp = f"{fmt(rw.get('model'), '.5f')} / {fmt(rw.get('dis'), '.5f')}" if rw else '-'
             stages = '/'.join(str(s['begin']) for s in r['schedule']['stages'])
             flow = (f"{fmt(r.get('mean_flow_test'), '.3f')} / {fmt(km.get('mean_flow_synthetic'), '.3f')} "
                     f"({fmt(km.get('mean_flow_synthetic_gt'), '.3f')})") if km else '-'
@@ -276,7 +318,7 @@ def make_table(results: list[dict]) -> str:
                          f"| {fmt(m.get('PSNR'), '.2f')} | {fmt(m.get('SSIM'), '.4f')} "
                          f"| {fmt(crop, '.2f')} | {fmt(shift.get('PSNR'), '.2f')} "
                          f"| {fmt(shift.get('EPE'), '.3f')} "
-                         f"| {fmt(km.get('epe'), '.3f')} | {flow} | {r['params']:,} "
+                         f"| {fmt(km.get('epe'), '.3f')} | {warp} | {flow} | {r['params']:,} "
                          f"| {fmt(r['ms_per_frame'], '.1f')} | {r['train_seconds'] / 60:.1f} |")
     if me:
         lines += ['', '| ME-only case | iters | final train loss_warp | test warp loss (own def.) '
