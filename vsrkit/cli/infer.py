@@ -3,7 +3,7 @@
 
     python tools/infer.py CONFIG CKPT INPUT OUTPUT [--tile N] [--tile-overlap N]
                           [--scale-check [--panel PNG]] [--scale S] [--fps F] [--start N]
-                          [--max-frames N] [--device D]
+                          [--max-frames N] [--device D] [--threads N] [--compile]
 
 INPUT: a video file (anything OpenCV/FFmpeg decodes), a folder of images, or a quoted glob
 ('frames/*.png'). OUTPUT: a video file (.mp4/.m4v/.mov: mp4v, .avi: MJPG, .mkv: FFV1 lossless)
@@ -56,6 +56,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--max-frames', type=int, default=None, help='process at most N frames')
     p.add_argument('--device', default='cpu', help='torch device (cpu, cuda, cuda:1, ...)')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    p.add_argument('--compile', action='store_true',
+                   help='torch.compile the model (eager if compiling fails; ~5%% faster on the '
+                        'CPU after a ~1 min compile, see docs/BENCHMARKS.md)')
     p.add_argument('--no-progress', action='store_true', help='no progress line on stderr')
     return p.parse_args(argv)
 
@@ -84,7 +87,7 @@ def main(argv=None) -> None:
     check_device(args.device)
     cfg = load_checked_config(args.config, build_model=False)
     ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
-    model = init_model(cfg, ckpt, device=args.device)
+    model = init_model(cfg, ckpt, device=args.device, compile=args.compile)
     if ckpt is None and any(True for _ in model.parameters()):
         print(f'infer.py: warning: no checkpoint, {type(model).__name__} runs with its '
               'initial (untrained) weights', file=sys.stderr)
