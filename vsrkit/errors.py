@@ -28,7 +28,12 @@ class VideoIOError(DataError):
 
 
 class CheckpointError(VSRKitError, RuntimeError):
-    """A checkpoint file is missing, unreadable, or holds non-allow-listed objects."""
+    """A checkpoint file is missing, unreadable, corrupt, does not fit the model, or holds
+    non-allow-listed objects."""
+
+
+class DistributedError(VSRKitError, RuntimeError):
+    """Another process of a distributed run died or stopped answering."""
 
 
 class NonFiniteLossError(VSRKitError, RuntimeError):

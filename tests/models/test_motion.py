@@ -31,8 +31,12 @@ def test_vespcn_layers_match_the_paper():
     # fine input: frame_i, frame_0, coarse flow, warped reference = 3C + 2 channels
     assert convs(net.fine) == [(5, 24, 5, 2), (24, 24, 3, 1), (24, 24, 3, 1), (24, 24, 3, 1),
                                (24, 8, 3, 1)]
-    relus = sum(isinstance(m, nn.ReLU) for m in net.modules())
-    assert relus == 8  # between convs, none after the linear flow outputs
+    leaky = [m for m in net.modules() if isinstance(m, nn.LeakyReLU)]
+    assert len(leaky) == 8 and all(m.negative_slope == 0.1 for m in leaky)  # none after the outputs
+    relu = MODELS.build(dict(type='VESPCNMotion', activation='relu'))
+    assert sum(isinstance(m, nn.ReLU) for m in relu.modules()) == 8
+    with pytest.raises(ConfigError, match='activation'):
+        MODELS.build(dict(type='VESPCNMotion', activation='gelu'))
     wide = MODELS.build(dict(type='VESPCNMotion', in_channels=3, coarse_channels=(8, 8, 8, 8),
                              fine_channels=(4, 4, 4, 4)))
     assert convs(wide.fine)[0] == (11, 4, 5, 2)

@@ -103,6 +103,19 @@ def test_spmc_drops_contributions_outside():
     assert spmc_warp(img, flow, 2).abs().sum().item() == 0.0
 
 
+def test_spmc_nan_flow_gives_nan_output_not_a_crash():
+    # NaN flow (from NaN input frames, say) used to become index -2**63 in the scatter.
+    img, flow = random_case(seed=5)
+    flow[0, 0, 2, 3] = float('nan')
+    out = spmc_warp(img, flow, 2)
+    assert torch.isnan(out[0]).any() and not torch.isnan(out[1]).any()
+    good = flow.clone()
+    good[0, 0, 2, 3] = 1e6  # the same pixel sent off the grid: the rest of the output is unchanged
+    ref = spmc_warp(img, good, 2)
+    finite = out[0].isfinite()
+    torch.testing.assert_close(out[0][finite], ref[0][finite])
+
+
 def test_spmc_zero_flow_scale_one_is_identity_and_integer_shift_exact():
     img, _ = random_case(seed=3)
     zero = torch.zeros(img.shape[0], 2, *img.shape[2:], dtype=img.dtype)

@@ -22,7 +22,7 @@ CASES = [
     # misspelled arguments, anywhere in the tree
     ('model.fusion.lstm_channel=8',
      "model.fusion: DetailFusionNet has no argument 'lstm_channel' (did you mean 'lstm_channels'?); allowed: "),
-    ('train_cfg.max_iter=3', "train_cfg: IterBasedTrainLoop has no argument 'max_iter' (did you mean 'max_iters'?)"),
+    ('train_cfg.max_iter=3', "train_cfg: NoReplayIterBasedTrainLoop has no argument 'max_iter' (did you mean 'max_iters'?)"),
     ('optim_wrapper.optimizer.betas1=0.9', "optim_wrapper.optimizer: Adam has no argument 'betas1'"),
     ('train_dataloader.dataset.gt_pth=x', "train_dataloader.dataset: VideoTrainDataset has no argument 'gt_pth'"),
     # a stage names a module the model lacks

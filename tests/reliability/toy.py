@@ -56,7 +56,8 @@ class ToyData(Dataset):
 
 
 def make_runner(work_dir, model, max_iters, hooks=None, resume_from=None,
-                wrapper='NonFiniteGuardOptimWrapper', shuffle=True, num_workers=0):
+                wrapper='NonFiniteGuardOptimWrapper', shuffle=True, num_workers=0,
+                loop='NoReplayIterBasedTrainLoop'):
     _n[0] += 1
     return Runner(
         model=model, work_dir=str(work_dir), experiment_name=f'rel_toy_{_n[0]}',
@@ -64,7 +65,7 @@ def make_runner(work_dir, model, max_iters, hooks=None, resume_from=None,
                               persistent_workers=False,
                               sampler=dict(type='InfiniteSampler', shuffle=shuffle),
                               collate_fn=dict(type='default_collate')),
-        train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
+        train_cfg=dict(type=loop, max_iters=max_iters),
         optim_wrapper=dict(type=wrapper, optimizer=dict(type='Adam', lr=0.01)),
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
                            logger=dict(type='LoggerHook', interval=1), **(hooks or {})),

@@ -73,6 +73,32 @@ def test_mmengine_save_checkpoint_is_atomic(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_1.pth']  # no temp left behind
 
 
+class _BufferWithMethods:
+    """Pickles as a HistoryBuffer whose state carries a statistics table (as mmengine's own
+    pickles do), here mapping 'mean' to an allow-listed callable."""
+
+    def __reduce__(self):
+        return HistoryBuffer, (), dict(max_length=10, _log_history=np.array([1.0, 3.0]),
+                                       _count_history=np.array([1, 1]),
+                                       statistics_methods={'mean': np.dtype})
+
+
+def test_a_file_cannot_replace_the_history_buffer_statistics_table(tmp_path):
+    path = tmp_path / 'hub.pth'
+    torch.save({'message_hub': {'log_scalars': {'loss': _BufferWithMethods()}}}, path)
+    loaded = load_checkpoint_file(str(path))['message_hub']['log_scalars']['loss']
+    assert HistoryBuffer._statistics_methods['mean'] is HistoryBuffer.mean  # class-wide table intact
+    assert loaded.mean() == pytest.approx(2.0) and loaded.max_length == 10
+
+
+def test_fifo_and_directory_are_refused_without_reading(tmp_path):
+    os.mkfifo(tmp_path / 'fifo.pth')  # reading it would block
+    with pytest.raises(CheckpointError, match=r'fifo\.pth: not a regular file'):
+        load_checkpoint_file(str(tmp_path / 'fifo.pth'))
+    with pytest.raises(CheckpointError, match=r'is a directory'):
+        load_checkpoint_file(str(tmp_path))
+
+
 def test_importing_vsrkit_patches_nothing_until_asked():
     import subprocess
     import sys

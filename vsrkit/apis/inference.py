@@ -20,11 +20,11 @@ from torch import nn
 
 from vsrkit.datasets import sliding_windows
 from vsrkit.engine.config import load_config
-from vsrkit.errors import CheckpointError, ConfigError
+from vsrkit.errors import ConfigError
 from vsrkit.ops import rgb_to_ycbcr, ycbcr_to_rgb
 from vsrkit.ops.upsample import bicubic_upsample
 from vsrkit.registry import MODELS
-from vsrkit.utils.checkpoint import load_checkpoint_file, patch_mmengine
+from vsrkit.utils.checkpoint import fitting_state_dict, load_checkpoint_file, patch_mmengine
 from vsrkit.utils.compile import compile_with_fallback
 
 from .tiling import receptive_margin, tiled_forward
@@ -40,33 +40,13 @@ DEFAULT_TILE_ALIGN = 8
 MOTION_ALLOWANCE = 8
 
 
-def _short_list(keys: list[str], limit: int = 6) -> str:
-    shown = ', '.join(keys[:limit])
-    return f'[{shown}{f", ... (+{len(keys) - limit} more)" if len(keys) > limit else ""}]'
-
-
 def load_weights(model: nn.Module, checkpoint: str) -> None:
     """Load ``checkpoint`` into ``model`` strictly, via the safe weights-only loader.
 
     Accepts an mmengine checkpoint (weights under ``'state_dict'``) or a bare state dict.
     Raises :class:`CheckpointError` naming the missing / unexpected / mis-shaped keys.
     """
-    ckpt = load_checkpoint_file(checkpoint)
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise CheckpointError(f'{checkpoint}: holds no state_dict of tensors')
-    if state and all(k.startswith('module.') for k in state):  # saved from a DDP wrapper
-        state = {k[len('module.'):]: v for k, v in state.items()}
-    own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    shapes = sorted(f'{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}'
-                    for k in set(own) & set(state) if state[k].shape != own[k].shape)
-    problems = [f'{name} keys {_short_list(keys)}' for name, keys in
-                (('missing', missing), ('unexpected', unexpected), ('mis-shaped', shapes)) if keys]
-    if problems:
-        raise CheckpointError(f'{checkpoint}: does not match the model '
-                              f'({type(model).__name__}): ' + '; '.join(problems))
+    state = fitting_state_dict(checkpoint, load_checkpoint_file(checkpoint), model)
     model.load_state_dict(state, strict=True)
 
 

@@ -1,16 +1,18 @@
 """Exact resume: the global RNG states travel in the checkpoint and come back at the
 point of the data stream where they were saved.
 
-mmengine 0.10.7 restores iteration, optimizer, schedulers and message hub, and on resume
-replays the dataloader ``iter`` times (``IterBasedTrainLoop.run``), which reproduces the
-data order and the random crops/flips drawn while loading (in the main process or in
-workers re-seeded by ``worker_init_fn``). What it does not restore is the main process's
-RNG streams as they were after ``iter`` training steps: any randomness in the training
-step itself (dropout, random masks, ``skip_corrupt``'s redraws with workers) would then
-differ. :class:`RNGStateHook` stores python/numpy/torch(/CUDA) states in
-``checkpoint['meta']['rng_state']`` as tensors and plain lists (safe under the
-weights-only loader) and restores them right after the replay, before the first new batch
-is drawn.
+Iteration, optimizer, schedulers and message hub are mmengine's; the data order and the
+random crops/flips are the sample stream's (``NoReplayIterBasedTrainLoop``: samples seeded
+by their position; with mmengine's ``IterBasedTrainLoop``, its replay of the trained batches
+reproduces them). What neither restores is the main process's RNG streams as they were after
+``iter`` training steps: any randomness in the training step itself (dropout, random masks)
+would then differ. :class:`RNGStateHook` stores python/numpy/torch(/CUDA) states in
+``checkpoint['meta']['rng_state']`` as tensors and plain lists (safe under the weights-only
+loader) and restores them before the first new batch is drawn: at once with the sample
+stream, after the replay with mmengine's loop (the replay's draws must not count twice).
+Every rank restores the states rank 0 saved: ranks share one seed (mmengine's default,
+``diff_rank_seed=False``) and, their data randomness coming from the sample stream, draw the
+same numbers of the global streams, so their states are equal.
 """
 from __future__ import annotations
 
@@ -72,10 +74,10 @@ class _RestoreAfter:
 class RNGStateHook(Hook):
     """Save the global RNG states with every checkpoint; restore them on resume.
 
-    The states are restored after mmengine's dataloader replay of the ``iter`` trained
-    batches (so the replay's random draws are not counted twice) and before the batch of
-    iteration ``iter + 1`` is drawn. A checkpoint without states (older runs) resumes as
-    before, with a warning.
+    The states are restored before the batch of iteration ``iter + 1`` is drawn (with
+    mmengine's replaying loop, after the replay of the ``iter`` trained batches, so its
+    random draws are not counted twice). A checkpoint without states (older runs) resumes
+    as before, with a warning.
     """
 
     priority = 'VERY_HIGH'
@@ -98,5 +100,8 @@ class RNGStateHook(Hook):
                                   'random draws after the resume point will differ')
             return
         loop = runner.train_loop
+        if not getattr(loop, 'replays_data', True):
+            set_rng_state(pending)
+            return
         loop.dataloader_iterator = _RestoreAfter(loop.dataloader_iterator, runner.iter,
                                                  lambda: set_rng_state(pending))

@@ -1,16 +1,20 @@
 """What the training and testing tools share when they hand a config to mmengine's Runner:
-the work dir and the launcher, with distributed set-up on the CPU or GPU."""
+the work dir and the launcher, with distributed set-up on the CPU or GPU, and failures of
+other processes of a distributed run as one-line errors."""
 from __future__ import annotations
 
+import datetime
 import os
 import os.path as osp
+import re
+from contextlib import contextmanager
 from typing import Optional
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
-from vsrkit.errors import ConfigError
+from vsrkit.errors import ConfigError, DistributedError
 
 
 def configure_run(cfg: Config, config_path: str, work_dir: Optional[str] = None,
@@ -50,5 +54,38 @@ def setup_distributed(cfg: Config) -> None:
     if not cuda:
         wrapper['device_ids'] = None
         if not dist.is_initialized():
-            dist.init_process_group(backend='gloo')
+            # mmengine's own set-up reads dist_cfg.timeout (seconds) too: how long a collective
+            # waits for a process that stopped answering (torch's default: 30 minutes).
+            timeout = env_cfg['dist_cfg'].get('timeout')
+            dist.init_process_group(backend='gloo', timeout=None if timeout is None
+                                    else datetime.timedelta(seconds=timeout))
     cfg.model_wrapper_cfg = wrapper
+
+
+# What gloo / NCCL / the c10d store say (in a plain RuntimeError) when a peer is gone or silent.
+_PEER_LOST = re.compile(r'Connection (closed|reset) by peer|Broken pipe|timed out|gloo|NCCL|c10d',
+                        re.IGNORECASE)
+
+
+@contextmanager
+def peer_failures_as_errors():
+    """Turn a collective that fails because another process is gone into one line.
+
+    A peer killed with ``kill -9`` closes its connections, and the next collective of every
+    other rank fails at once ("Connection closed by peer"); a peer that hangs makes them wait
+    for the process group's timeout (``env_cfg.dist_cfg.timeout``). Either way each remaining
+    rank raises :class:`DistributedError` naming itself, instead of a traceback from inside
+    the collective.
+    """
+    try:
+        yield
+    except RuntimeError as err:
+        from_torch = isinstance(err, getattr(dist, 'DistError', ())) or (
+            type(err) is RuntimeError and _PEER_LOST.search(str(err)))  # not vsrkit's subclasses
+        if not (from_torch and dist.is_available() and dist.is_initialized()):
+            raise
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+        cause = re.sub(r'^\[[^\]]*\]\s*', '', lines[0] if lines else type(err).__name__)
+        cause = cause.split('. ')[0][:200]  # gloo adds advice sentences
+        raise DistributedError(f'rank {dist.get_rank()} of {dist.get_world_size()}: another process of '
+                               f'the run failed or stopped answering ({cause}); stopping') from None

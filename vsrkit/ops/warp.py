@@ -85,7 +85,10 @@ def _spmc_taps(flow: Tensor, scale: float, offset: float, out_h: int, out_w: int
     x0, y0 = cx.floor(), cy.floor()
     fx, fy = cx.sub_(x0), cy.sub_(y0)  # weight of the right / bottom tap
     wp = out_w + 2
-    base = torch.add(x0, y0, alpha=wp).add_(wp + 1).long()
+    # A NaN target (NaN flow) survives clamp and would become an out-of-range index: it
+    # splats at output pixel (0, 0) instead, with its NaN weights, so the NaN shows in the
+    # output (and the loss, where a NaN guard skips the step) instead of crashing the scatter.
+    base = torch.add(x0, y0, alpha=wp).add_(wp + 1).nan_to_num_(wp + 1).long()
     return base, torch.stack((1 - fx, fx), 1), torch.stack((1 - fy, fy), 1), tx, ty
 
 

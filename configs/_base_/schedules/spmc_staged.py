@@ -20,7 +20,9 @@ stages = [dict(st, begin=begin)
           for st, begin in zip(stage_plan, (0, motion_iters, motion_iters + fusion_iters))]
 custom_hooks = [dict(type='StageHook', stages=stages)]
 
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=motion_iters + fusion_iters + joint_iters,
+# NoReplayIterBasedTrainLoop: mmengine's iteration loop, but --resume seeks the data stream
+# (samples seeded by their position) instead of re-reading every trained batch.
+train_cfg = dict(type='NoReplayIterBasedTrainLoop', max_iters=motion_iters + fusion_iters + joint_iters,
                  val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
