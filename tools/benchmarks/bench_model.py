@@ -5,6 +5,7 @@ and the real training loop split into data / forward / backward / optimizer / ov
     python tools/benchmarks/bench_model.py peak [--threads 2] [--device cuda]
     python tools/benchmarks/bench_model.py infer --model demo --size 180x320 [--reps 3]
         [--before 51984e1 | --before none] [--compile] [--device cuda] [--amp bf16|fp16]
+    python tools/benchmarks/bench_model.py parts --model demo --size 180x320
     python tools/benchmarks/bench_model.py train-step [--stage fusion] [--reps 10] [--before REV]
     python tools/benchmarks/bench_model.py train [--config configs/spmc/spmc_x4_demo.py]
         [--stage joint] [--iters 30]
@@ -63,8 +64,9 @@ if ROOT not in sys.path:  # run as a script: the sibling module tools/benchmarks
 from tools.benchmarks.before import import_revision  # noqa: E402
 from vsrkit.cli import keep_freed_memory  # noqa: E402
 
-# The revision issue 11 (speed) started from: "before" in docs/BENCHMARKS.md.
-BEFORE_REV = '51984e1'
+# "Before" in docs/BENCHMARKS.md: main with the model as the speed work found it (the last main
+# merged into the speed branch: the same model, leaky-ReLU motion included, none of the speed work).
+BEFORE_REV = '7a1864c'
 CONFIGS = {'default': 'configs/_base_/models/spmc.py', 'demo': 'configs/spmc/spmc_x4_demo.py'}
 
 
@@ -146,6 +148,43 @@ def count_flops(model, x) -> int:
     with torch.no_grad(), direct_convolutions(model), FlopCounterMode(display=False) as counter:
         model(x, mode='tensor')
     return counter.get_total_flops()
+
+
+def parts(kind: str, h: int, w: int, reps: int) -> dict:
+    """Time of each part of one output frame, and what a sliding window could share.
+
+    Window k (centre k) needs the flows F(k-1 -> k) and F(k+1 -> k), the splats of its frames by
+    those flows, the bicubic of frame k, and the fusion over the splats: every piece depends on
+    the centre, so the next window shares none of them. Exactly shareable: per-frame work only,
+    i.e. the colour conversion (done once per frame already) and, inside VESPCN, the frame's
+    half of the first coarse and fine convolutions (a conv over concat(frame_i, frame_0) is the
+    sum of one conv per frame): counted here as FLOPs.
+    """
+    from vsrkit.ops import bicubic_upsample
+    model = build_model(kind)
+    t = model.num_frames
+    x = torch.rand(1, t, model.in_channels, h, w) - 0.5
+    with torch.no_grad():
+        flows = model.forward_flows(x)
+        hr = model.compensation(x.flatten(0, 1), flows.flatten(0, 1))
+        hr = hr.view(1, t, *hr.shape[1:])
+        ref_up = bicubic_upsample(x[:, t // 2], model.scale)
+        times = min_times({
+            'total': lambda: model(x, mode='tensor'),
+            'motion': lambda: model.forward_flows(x),
+            'compensation': lambda: model.compensation(x.flatten(0, 1), flows.flatten(0, 1)),
+            'bicubic': lambda: bicubic_upsample(x[:, t // 2], model.scale),
+            'fusion': lambda: model.fusion(hr, ref_up, last_only=True)}, reps)
+    c = model.in_channels
+    shareable = 0
+    for head, lr_scale in ((model.motion.coarse[0], 2), (model.motion.fine[0], 2)):
+        k = head.kernel_size[0]
+        out_px = (h // lr_scale) * (w // lr_scale)
+        # the frame_i part: C of its input channels, for each of the T-1 pairs
+        shareable += 2 * (t - 1) * out_px * head.out_channels * c * k * k
+    return dict(model=kind, lr=f'{h}x{w}', threads=torch.get_num_threads(),
+                **{f'ms_{k}': v * 1e3 for k, v in times.items()},
+                gflop_run=count_flops(model, x) / 1e9, gflop_shareable=shareable / 1e9)
 
 
 def _autocast(device: str, amp: str | None):
@@ -358,7 +397,7 @@ INFER_HEADER = ('| model | LR in | params | GFLOP as today | GFLOP run | before 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('what', choices=['peak', 'infer', 'train-step', 'train', 'all'])
+    ap.add_argument('what', choices=['peak', 'infer', 'parts', 'train-step', 'train', 'all'])
     ap.add_argument('--model', choices=sorted(CONFIGS), default='demo')
     ap.add_argument('--size', default='180x320', help='LR input HxW')
     ap.add_argument('--reps', type=int, default=3)
@@ -389,6 +428,9 @@ def main(argv=None) -> None:
     elif args.what == 'infer':
         h, w = (int(v) for v in args.size.lower().split('x'))
         res = infer(args.model, h, w, args.reps, before, args.device, args.amp, args.compile)
+    elif args.what == 'parts':
+        h, w = (int(v) for v in args.size.lower().split('x'))
+        res = parts(args.model, h, w, args.reps)
     elif args.what == 'train-step':
         res = train_step(args.config, args.stage, args.reps, before or BEFORE_REV)
     elif args.what == 'train':
