@@ -7,6 +7,7 @@ and the real training loop split into data / forward / backward / optimizer / ov
         [--before 51984e1 | --before none] [--compile] [--device cuda] [--amp bf16|fp16]
     python tools/benchmarks/bench_model.py parts --model demo --size 180x320
     python tools/benchmarks/bench_model.py train-step [--stage fusion] [--reps 10] [--before REV]
+        [--device cuda] [--amp bf16|fp16]
     python tools/benchmarks/bench_model.py train [--config configs/spmc/spmc_x4_demo.py]
         [--stage joint] [--iters 30]
     python tools/benchmarks/bench_model.py all [--threads 2] [--device cuda]   # docs/BENCHMARKS.md
@@ -31,8 +32,9 @@ before the old one is built (CPU: growth of the peak RSS; CUDA: ``max_memory_all
 
 ``train-step``: one training iteration (loss forward, backward, Adam step) of the config's model
 in one stage (its trainable parts and loss weights), batch and crop of its train pipeline,
-before and after round-robin: minimum and median of ``--reps``. Also checks that both give the
-same losses and gradients.
+before and after round-robin: minimum and median of ``--reps`` (and the minimum process CPU
+time). Also checks that both give the same losses and gradients. ``--amp``: the forward under
+autocast (fp16 with a GradScaler), the current code only makes sense then (``--before none``).
 
 ``train``: ``--iters`` iterations of the config's real mmengine loop in one stage, with the data
 preprocessor, model forward, ``optim_wrapper.backward``, ``step`` and ``zero_grad`` timed in place;
@@ -248,8 +250,10 @@ def stage_setup(cfg, stage: str):
     return chosen[0]['trainable'], chosen[0]['loss_weights']
 
 
-def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV) -> dict:
-    """One training iteration of the current and the ``before`` model, round-robin."""
+def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
+               device: str = 'cpu', amp: str | None = None) -> dict:
+    """One training iteration of the current and the ``before`` model, round-robin (with
+    ``amp``: the forward under autocast, fp16 with a GradScaler)."""
     from mmengine.config import Config
     from vsrkit.registry import MODELS
     cfg = Config.fromfile(config)
@@ -257,45 +261,61 @@ def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV) -> 
     loader = cfg.train_dataloader
     crop = next(t['gt_patch_size'] for t in loader.dataset.pipeline if t['type'] == 'PairedRandomCrop')
     torch.manual_seed(0)
-    new = MODELS.build(cfg.model)
+    new = MODELS.build(cfg.model).to(device)
     torch.nn.init.normal_(new.fusion.out.weight, std=0.05)
-    old_pkg = import_revision(before)
-    importlib.import_module(old_pkg.__name__ + '.models')
-    old = old_pkg.registry.MODELS.build(cfg.model)
-    old.load_state_dict(new.state_dict())
+    models = [('after', new)]
+    if before is not None:
+        old_pkg = import_revision(before)
+        importlib.import_module(old_pkg.__name__ + '.models')
+        old = old_pkg.registry.MODELS.build(cfg.model).to(device)
+        old.load_state_dict(new.state_dict())
+        models.insert(0, ('before', old))
     s, t, c = new.scale, new.num_frames, new.in_channels
     b = loader.batch_size
-    x = torch.rand(b, t, c, crop // s, crop // s) - 0.5
-    gt = torch.rand(b, c, crop, crop) - 0.5
+    x = torch.rand(b, t, c, crop // s, crop // s, device=device) - 0.5
+    gt = torch.rand(b, c, crop, crop, device=device) - 0.5
+    scaler = torch.amp.GradScaler(device.split(':')[0]) if amp == 'fp16' else None
     steps, grads = {}, {}
-    for name, m in (('before', old), ('after', new)):
+    for name, m in models:
         m.set_loss_weights(weights)
         for part in ('motion', 'compensation', 'fusion'):
             if hasattr(m, part):
                 getattr(m, part).requires_grad_(part in trainable)
         params = [p for p in m.parameters() if p.requires_grad]
-        losses = m(x, dict(gt=gt), mode='loss')
+        with _autocast(device, amp):
+            losses = m(x, dict(gt=gt), mode='loss')
         grads[name] = (sum(losses.values()).item(),
                        torch.autograd.grad(sum(losses.values()), params))
         opt = torch.optim.Adam(params, lr=1e-4)
 
         def step(m=m, opt=opt):
-            sum(m(x, dict(gt=gt), mode='loss').values()).backward()
-            opt.step()
+            with _autocast(device, amp):
+                loss = sum(m(x, dict(gt=gt), mode='loss').values())
+            if scaler is None:
+                loss.backward()
+                opt.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
             opt.zero_grad(set_to_none=True)
         steps[name] = step
-    diff = max((a - b).abs().max().item() for a, b in zip(grads['before'][1], grads['after'][1]))
+    diff = (max((a - b).abs().max().item() for a, b in zip(grads['before'][1], grads['after'][1]))
+            if 'before' in grads else float('nan'))
     rounds: dict = {k: [] for k in steps}
     cpu: dict = {}
     for r in range(reps + 1):
         for k, fn in steps.items():
+            sync(device)
             t0, c0 = time.perf_counter(), time.process_time()
             fn()
+            sync(device)
             if r:
                 rounds[k].append(time.perf_counter() - t0)
                 cpu[k] = min(cpu.get(k, float('inf')), time.process_time() - c0)
     rec = dict(config=config, stage=stage, batch=b, crop=crop, threads=torch.get_num_threads(),
-               loss_before=grads['before'][0], loss_after=grads['after'][0], max_grad_diff=diff)
+               device=device, amp=amp or 'fp32', max_grad_diff=diff,
+               **{f'loss_{k}': v[0] for k, v in grads.items()})
     for k, v in rounds.items():
         rec[f'ms_{k}_min'] = min(v) * 1e3
         rec[f'ms_{k}_median'] = statistics.median(v) * 1e3
@@ -405,7 +425,8 @@ def main(argv=None) -> None:
                     help="git revision to compare with ('none': the current code only)")
     ap.add_argument('--compile', action='store_true', help='infer: also time torch.compile')
     ap.add_argument('--device', default='cpu', help="cpu or cuda[:N]")
-    ap.add_argument('--amp', choices=['bf16', 'fp16'], default=None, help='infer: autocast dtype')
+    ap.add_argument('--amp', choices=['bf16', 'fp16'], default=None,
+                    help='infer, train-step: autocast dtype (fp16 training adds a GradScaler)')
     ap.add_argument('--config', default='configs/spmc/spmc_x4_demo.py')
     ap.add_argument('--stage', default='joint')
     ap.add_argument('--iters', type=int, default=30)
@@ -432,7 +453,7 @@ def main(argv=None) -> None:
         h, w = (int(v) for v in args.size.lower().split('x'))
         res = parts(args.model, h, w, args.reps)
     elif args.what == 'train-step':
-        res = train_step(args.config, args.stage, args.reps, before or BEFORE_REV)
+        res = train_step(args.config, args.stage, args.reps, before, args.device, args.amp)
     elif args.what == 'train':
         res = train_split(args.config, args.stage, args.iters)
     if args.what != 'all':
@@ -454,7 +475,8 @@ def main(argv=None) -> None:
     for stage in ('fusion', 'joint'):
         for threads in (1, args.threads):
             r = run_child(['train-step', '--config', args.config, '--stage', stage,
-                           '--reps', str(args.iters), '--before', str(before)], threads)
+                           '--reps', str(args.iters), '--before', str(before),
+                           '--device', args.device], threads)
             print(f"| {os.path.basename(r['config'])} | {stage} | {r['batch']} | {threads} "
                   f"| {r['ms_before_min']:.0f} / {r['ms_before_median']:.0f} "
                   f"| {r['ms_after_min']:.0f} / {r['ms_after_median']:.0f} "

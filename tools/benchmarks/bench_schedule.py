@@ -5,7 +5,8 @@ current code or an earlier revision's. Wall time of the whole thing, each traini
 
     python tools/benchmarks/bench_schedule.py [--factor 0.1] [--before 7a1864c] [--rounds 1]
 
-Prints one markdown row per (code, schedule): wall seconds, and SPMC / single-frame seconds.
+Prints one markdown row per (code, schedule): wall seconds, and for SPMC and single-frame their
+wall seconds and CPU seconds (the training process and its data workers, ``os.wait4``).
 The schedules alternate (after/before, parallel/sequential) so a changing background load
 hits all of them; ``uptime`` is printed beside each row. One child process per training:
 ``bench_schedule.py train CONFIG --factor F [--before REV]``.
@@ -67,10 +68,13 @@ def _start(name: str, factor: float, before: str | None, threads: int) -> subpro
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
 
 
-def _wait(proc: subprocess.Popen, t0: float) -> float:
-    if proc.wait() != 0:
+def _wait(proc: subprocess.Popen, t0: float) -> tuple[float, float]:
+    """(wall seconds since t0, CPU seconds of the training and its data workers)."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
         raise SystemExit(f'bench_schedule.py: error: a training failed (exit {proc.returncode})')
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
 
 
 def run_schedule(schedule: str, factor: float, before: str | None) -> dict:
@@ -99,7 +103,8 @@ def main(argv=None) -> None:
     codes = [('after', None)] + ([('before', before)] if before else [])
     print(f'budget factor {args.factor}: demo trainings scaled alike (stages, max_iters, lr '
           'schedule); wall seconds including start-up and data loading')
-    print('| code | schedule | wall s | SPMC s | single-frame s | load average |')
+    print('| code | schedule | wall s | SPMC wall s / CPU s | single-frame wall s / CPU s '
+          '| load average |')
     print('|---|---|---|---|---|---|')
     for _ in range(args.rounds):
         for schedule in ('parallel', 'sequential'):
@@ -107,8 +112,10 @@ def main(argv=None) -> None:
                 r = run_schedule(schedule, args.factor, rev)
                 load = ' '.join(open('/proc/loadavg').read().split()[:3])
                 label = 'parallel, 1 thread each' if schedule == 'parallel' else 'sequential, 2 threads'
-                print(f"| {name} | {label} | {r['wall']:.0f} | {r['spmc']:.0f} "
-                      f"| {r['single_frame']:.0f} | {load} |", flush=True)
+                print(f"| {name} | {label} | {r['wall']:.0f} "
+                      f"| {r['spmc'][0]:.0f} / {r['spmc'][1]:.0f} "
+                      f"| {r['single_frame'][0]:.0f} / {r['single_frame'][1]:.0f} | {load} |",
+                      flush=True)
 
 
 if __name__ == '__main__':
