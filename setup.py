@@ -8,6 +8,8 @@ INSTALL_REQUIRES = [
     'numpy>=1.24',
     'opencv-python>=4.8',
     'lmdb>=1.4',
+    # video files: FFmpeg (libx264/x265, SVT-AV1, VP9, AAC, Opus) in the wheel
+    'av==18.1.0',
 ]
 EXTRAS = {
     'dev': ['pytest>=7'],

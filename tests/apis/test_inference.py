@@ -48,8 +48,8 @@ def test_streaming_equals_whole_sequence(real_frames, tiny_spmc):
                .clamp(0, 1).permute(1, 2, 0).numpy() for i in range(n)]
     got = list(iter_super_resolve(model, iter(frames)))
     assert len(got) == n
-    for a, b in zip(got, ref):
-        np.testing.assert_array_equal(a, b)
+    for a, b in zip(got, ref):  # same maths, but batched vs one-by-one kernels may round differently
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     # the windows matter: the same centre with its neighbours swapped gives another output
     with torch.no_grad():
         swapped = model(x[[2, 1, 0]][None], mode='tensor')[0] - model.pixel_shift

@@ -120,7 +120,7 @@ def test_bad_input_gives_one_line_naming_the_culprit(case, tmp_path, carphone, c
     elif case == 'not_a_video':
         (tmp_path / 'fake.mp4').write_text('this is not a video')
         args += ['--layout', 'video', '--input', tmp_path / 'fake.mp4']
-        expect = 'fake.mp4: cannot open video'
+        expect = 'fake.mp4: cannot open as a video'
     elif case == 'empty_folder':
         os.makedirs(tmp_path / 'vid4' / 'calendar')
         args += ['--layout', 'vid4', '--input', tmp_path / 'vid4']

@@ -103,3 +103,30 @@ def test_mix_dataset_proportions_and_flow_known(gt_lmdb):
     assert flow_gt.shape == (12, 3, 2, 16, 16) and torch.all(flow_gt[~known] == 0)
     with pytest.raises(ConfigError, match='one weight per dataset'):
         MixDataset([real], [1, 2])
+
+
+def test_mix_dataset_scene_cuts(gt_lmdb):
+    gt, lq, _ = gt_lmdb
+    synth = SyntheticMotionDataset(gt, num_frames=5, scale=4, patch_size=16, num_samples=8,
+                                   max_flow=1.0, pipeline=[dict(type='PackVSRInputs')])
+    plain = MixDataset([synth], weights=[1], length=200, seed=4)
+    cuts = MixDataset([synth], weights=[1], length=200, seed=4, scene_cut_prob=0.3)
+    n_cut = 0
+    for i in range(60):
+        cut = cuts.scene_cut(i)
+        a, b = plain[i], cuts[i]
+        if cut is None:
+            assert torch.equal(a['inputs'], b['inputs']) and b['data_samples']['flow_known']
+            continue
+        n_cut += 1
+        (k2, j2), side = cut
+        other = synth[j2]['inputs']
+        replaced = slice(0, 2) if side == 'before' else slice(3, 5)
+        kept = slice(2, 5) if side == 'before' else slice(0, 3)
+        assert torch.equal(b['inputs'][replaced], other[replaced])
+        assert torch.equal(b['inputs'][kept], a['inputs'][kept])  # the reference stays
+        assert not b['data_samples']['flow_known']
+        assert torch.equal(b['data_samples']['gt'], a['data_samples']['gt'])
+    assert 8 < n_cut < 30
+    with pytest.raises(ConfigError, match='scene_cut_prob'):
+        MixDataset([synth], [1], scene_cut_prob=1.5)

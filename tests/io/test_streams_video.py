@@ -1,5 +1,5 @@
-"""Video files (VideoReader / VideoWriter) and inference's frame streams: sources (video,
-folder, glob) and atomic sinks (video, PNG folder), with their errors."""
+"""Inference's frame streams: sources (video, folder, glob) and atomic sinks (video, PNG
+folder), with their errors; the video files themselves: tests/io/test_video.py."""
 import importlib.util
 import os
 
@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from vsrkit.errors import DataError, VideoIOError
+from vsrkit.errors import ConfigError, DataError, VideoIOError
 from vsrkit.io.streams import FrameSink, FrameSource
-from vsrkit.io.video import VideoReader, VideoWriter
+from vsrkit.io.video import Timing, VideoReader, VideoWriter
 
 
 def _frames(n=6, h=24, w=40, seed=0):
@@ -19,8 +19,8 @@ def _frames(n=6, h=24, w=40, seed=0):
 
 def test_video_reader_and_writer_round_trip_with_start_and_max_frames(tmp_path):
     frames = _frames(n=7)
-    path = str(tmp_path / 'v.mkv')  # FFV1: lossless
-    with VideoWriter(path, fps=10) as out:
+    path = str(tmp_path / 'v.mkv')
+    with VideoWriter(path, Timing.constant(10), codec='ffv1') as out:  # lossless
         for f in frames:
             out.write(f.astype(np.float32) / 255.0 if f is frames[3] else f)  # float in [0, 1] too
     reader = VideoReader(path)
@@ -37,12 +37,12 @@ def test_video_reader_and_writer_round_trip_with_start_and_max_frames(tmp_path):
 
 
 def test_video_reader_and_writer_errors_leave_nothing(tmp_path):
-    with pytest.raises(VideoIOError, match='nope.mp4: no such video file'):
+    with pytest.raises(VideoIOError, match='nope.mp4: no such file'):
         VideoReader(str(tmp_path / 'nope.mp4'))
     (tmp_path / 'text.mp4').write_text('not a video')
-    with pytest.raises(VideoIOError, match='text.mp4: cannot open video'):
+    with pytest.raises(VideoIOError, match='text.mp4: cannot open as a video'):
         VideoReader(str(tmp_path / 'text.mp4'))
-    with pytest.raises(VideoIOError, match='out.png: not a video name'):
+    with pytest.raises(VideoIOError, match='out.png: unknown video extension'):
         VideoWriter(str(tmp_path / 'out.png'))
     with pytest.raises(VideoIOError, match='no frames were written'):
         with VideoWriter(str(tmp_path / 'empty.mkv')):
@@ -57,8 +57,8 @@ def test_video_reader_and_writer_errors_leave_nothing(tmp_path):
 def test_lossless_video_round_trip_keeps_rgb_order(tmp_path):
     frames = _frames()
     frames[0][...] = (255, 0, 0)  # pure red: catches a BGR/RGB swap
-    out = str(tmp_path / 'clip.mkv')  # FFV1: lossless
-    with FrameSink(out, fps=12) as sink:
+    out = str(tmp_path / 'clip.mkv')
+    with FrameSink(out, fps=12, codec='ffv1') as sink:  # lossless
         for f in frames:
             sink.write(f)
     src = FrameSource(out)
@@ -119,7 +119,7 @@ def test_failure_leaves_no_output(tmp_path, name):
 
 
 def test_existing_video_is_replaced_only_on_success(tmp_path):
-    target = tmp_path / 'out.avi'
+    target = tmp_path / 'out.mp4'
     target.write_bytes(b'old')
     with pytest.raises(RuntimeError):
         with FrameSink(str(target)) as sink:
@@ -162,6 +162,8 @@ def test_sink_errors(tmp_path):
         FrameSink(str(tmp_path / 'full'))
     with pytest.raises(VideoIOError, match='does not exist'):
         FrameSink(str(tmp_path / 'nope' / 'out.mp4'))
+    with pytest.raises(ConfigError, match=r'frames: --codec, --crf apply to video outputs'):
+        FrameSink(str(tmp_path / 'frames'), codec='libx264', crf=20)
 
 
 def test_reads_bundled_real_video():

@@ -44,15 +44,52 @@ def test_vespcn_layers_match_the_paper():
         MODELS.build(dict(type='VESPCNMotion', coarse_channels=(8, 8)))
 
 
+def _lcn_by_hand(a, b, k, eps=0.01):
+    # local mean / std over k x k windows (edge pixels repeated) and both frames, by loops
+    both = torch.cat((a, b), 1)[0]
+    h, w = both.shape[-2:]
+    mean, std = torch.empty(h, w), torch.empty(h, w)
+    r = k // 2
+    for y in range(h):
+        for x in range(w):
+            ys = [min(max(y + d, 0), h - 1) for d in range(-r, r + 1)]
+            xs = [min(max(x + d, 0), w - 1) for d in range(-r, r + 1)]
+            patch = both[:, ys][:, :, xs]
+            mean[y, x] = patch.mean()
+            std[y, x] = patch.var(unbiased=False).sqrt()
+    return (a - mean) / (std + eps), (b - mean) / (std + eps)
+
+
+def test_local_contrast_normalize_by_hand():
+    from vsrkit.models.motion.vespcn import local_contrast_normalize
+    torch.manual_seed(0)
+    a, b = torch.rand(1, 1, 9, 11, dtype=torch.float64), torch.rand(1, 1, 9, 11, dtype=torch.float64)
+    for k, want in zip((3, 7), (_lcn_by_hand(a, b, 3), _lcn_by_hand(a, b, 7))):
+        got = local_contrast_normalize(a, b, k)
+        torch.testing.assert_close(got[0], want[0])
+        torch.testing.assert_close(got[1], want[1])
+    # invariant to a brightness / contrast change applied to both frames
+    g = local_contrast_normalize(3 * a + 0.2, 3 * b + 0.2, 7, eps=0)
+    torch.testing.assert_close(g, local_contrast_normalize(a, b, 7, eps=0))
+
+
 def test_vespcn_flow_is_coarse_plus_fine():
-    # Reproduce the forward by hand from the layers: flow = PS4(coarse) + PS2(fine(...)).
+    # Reproduce the forward by hand from the layers: flow = PS4(coarse) + PS2(fine(...)), on
+    # the locally contrast-normalised frames.
+    from vsrkit.models.motion.vespcn import local_contrast_normalize
     torch.manual_seed(0)
     net = MODELS.build(dict(type='VESPCNMotion', out_init_scale=1.0))
-    a, b = torch.rand(1, 1, 12, 16), torch.rand(1, 1, 12, 16)
+    a0, b0 = torch.rand(1, 1, 12, 16), torch.rand(1, 1, 12, 16)
+    a, b = local_contrast_normalize(a0, b0, 7)
     coarse = nn.functional.pixel_shuffle(net.coarse(torch.cat((a, b), 1)), 4)
     warped = backward_warp(b, coarse)
     fine = nn.functional.pixel_shuffle(net.fine(torch.cat((a, b, coarse, warped), 1)), 2)
-    torch.testing.assert_close(net(a, b), coarse + fine)
+    torch.testing.assert_close(net(a0, b0), coarse + fine)
+    raw = MODELS.build(dict(type='VESPCNMotion', out_init_scale=1.0, normalize_window=0))
+    raw.load_state_dict(net.state_dict())
+    assert not torch.allclose(raw(a0, b0), net(a0, b0))
+    with pytest.raises(ConfigError, match='normalize_window'):
+        MODELS.build(dict(type='VESPCNMotion', normalize_window=4))
 
 
 def test_vespcn_rejects_bad_inputs():

@@ -112,10 +112,10 @@ def test_video_with_a_corrupt_frame_fails_data_prep_and_inference_naming_it(tmp_
                            '--workers', '1', '--no-progress', '--resize-gt', '0.25'])
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert rc == 2
-    assert err == (f'create_lmdb.py: error: {video}: frame 31 cannot be decoded but the video lists 120 frames '
-                   '(corrupt video); use the frames before it with --end 31')
+    assert err == (f'create_lmdb.py: error: {video}: frame 31 of 120 cannot be decoded (corrupt video: '
+                   'Invalid data found when processing input); use the frames before it with --end 31')
     assert not (out / 'train_GT.lmdb').exists()  # nothing under the final name
-    with pytest.raises(VideoIOError, match=r'bad\.mp4: frame 31 cannot be decoded but the video lists 120'):
+    with pytest.raises(VideoIOError, match=r'bad\.mp4: frame 31 of 120 cannot be decoded \(corrupt video'):
         list(FrameSource(video))
     # the frames before the corrupt one are usable, as the message says
     assert create_lmdb.main(['--layout', 'video', '--input', video, '--out', str(out), '--name', 'train',

@@ -1,18 +1,24 @@
 """tools/infer.py end to end: video/folder in and out, scale check, errors leave no output,
-and peak memory that does not grow with the clip length."""
+peak memory that does not grow with the clip length; video output keeps the input's timing and
+audio, encoder options, comparison videos."""
 import os
 import re
 import subprocess
 import sys
+from fractions import Fraction
 
+import av
 import cv2
 import numpy as np
 import pytest
 import torch
 
+from video_clips import decode_audio, encode_clip, frame_times
+
 from vsrkit.apis import WindowSR, init_model, super_resolve
 from vsrkit.cli import infer
 from vsrkit.io import FrameSink, FrameSource
+from vsrkit.io.video import VideoReader
 from vsrkit.ops.imresize import imresize
 from vsrkit.ops.upsample import bicubic_upsample
 
@@ -35,7 +41,7 @@ def clip(tmp_path_factory, carphone_path):
     root = tmp_path_factory.mktemp('clip')
     frames = [f[48:80, 64:104].copy() for f in FrameSource(src, max_frames=6)]
     path = str(root / 'clip.mkv')
-    with FrameSink(path, fps=15) as sink:
+    with FrameSink(path, fps=15, codec='ffv1') as sink:
         for f in frames:
             sink.write(f)
     return path, frames
@@ -75,7 +81,8 @@ def test_video_in_folder_and_video_out_match_the_api(clip, spmc, tmp_path, capsy
     for name, ref in zip(names, expected8):
         img = cv2.cvtColor(cv2.imread(str(tmp_path / 'frames' / name)), cv2.COLOR_BGR2RGB)
         np.testing.assert_array_equal(img, ref)
-    code, out, err = _run(capsys, cfg, ckpt, path, tmp_path / 'sr.mkv', '--max-frames', 4)
+    code, out, err = _run(capsys, cfg, ckpt, path, tmp_path / 'sr.mkv', '--max-frames', 4,
+                          '--codec', 'ffv1')
     assert code == 0, err
     src = FrameSource(str(tmp_path / 'sr.mkv'))
     got = list(src)
@@ -170,7 +177,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # peak RSS, KiB on Li
 
 
 def _synthetic_video(path, n, size=64):
-    """A moving colour pattern, lossless, ``n`` frames."""
+    """A moving colour pattern, ``n`` frames (H.264)."""
     yy, xx = np.mgrid[0:size, 0:size]
     with FrameSink(str(path), fps=25) as sink:
         for t in range(n):
@@ -227,3 +234,99 @@ def test_panel_from_the_scale_check(clip, spmc, tmp_path, capsys):
     code, _, err = _run(capsys, cfg, ckpt, path, tmp_path / 'o2', '--scale-check', '--panel', png,
                         '--panel-frame', 9)
     assert code == 2 and '--panel-frame 9' in err and not (tmp_path / 'o2').exists()
+
+
+# ----------------------------------------------------------------------------- video output
+
+@pytest.fixture(scope='module')
+def talk(tmp_path_factory, carphone_path):
+    """12 carphone frames (48 x 64 crop) at variable frame rate (ms timestamps), H.264 with a
+    stereo AAC tone: (path, RGB frames as decoded)."""
+    frames = [f[40:88, 56:120].copy() for f in FrameSource(carphone_path, max_frames=12)]
+    pts = [0, 33, 67, 140, 150, 200, 233, 300, 310, 400, 433, 467]
+    path = encode_clip(tmp_path_factory.mktemp('talk') / 'talk.mp4', frames, pts=pts,
+                       time_base=Fraction(1, 1000), tone=True)
+    return path, list(VideoReader(path))
+
+
+def test_video_output_keeps_timestamps_and_audio(talk, spmc, tmp_path, capsys):
+    path, frames = talk
+    cfg, ckpt = spmc
+    code, out, err = _run(capsys, cfg, ckpt, path, tmp_path / 'sr.mp4')
+    assert code == 0, err
+    assert 'copied from the input: audio #1 (aac)' in out
+    assert frame_times(tmp_path / 'sr.mp4') == frame_times(path)  # variable frame rate kept
+    samples_in, info_in, _ = decode_audio(path)
+    samples_out, info_out, _ = decode_audio(tmp_path / 'sr.mp4')
+    assert info_out['codec'] == 'aac' and np.array_equal(samples_out, samples_in)
+    reader = VideoReader(str(tmp_path / 'sr.mp4'))
+    assert (reader.codec, reader.width, reader.height) == ('h264', 128, 96)
+    # H.264 at CRF 18 against the lossless PNG output of the same run
+    code, _, err = _run(capsys, cfg, ckpt, path, tmp_path / 'png')
+    assert code == 0, err
+    pngs = list(FrameSource(str(tmp_path / 'png')))
+    mse = np.mean([(a.astype(float) - b) ** 2 for a, b in zip(reader, pngs)])
+    assert 10 * np.log10(255 ** 2 / mse) > 36  # measured 37.1 dB (RGB) on this clip
+    # a cut: frames 3..8 from time 0, the audio of the same span; --no-audio drops it
+    code, out, err = _run(capsys, cfg, ckpt, path, tmp_path / 'cut.mkv', '--start', 3,
+                          '--max-frames', 6)
+    assert code == 0, err
+    times = frame_times(path)
+    assert frame_times(tmp_path / 'cut.mkv') == [t - times[3] for t in times[3:9]]
+    _, info, _ = decode_audio(tmp_path / 'cut.mkv')
+    assert abs(info['duration'] - (times[9] - times[3])) < 0.03  # within an AAC frame or so
+    code, out, err = _run(capsys, cfg, ckpt, path, tmp_path / 'mute.mp4', '--no-audio',
+                          '--codec', 'libx265', '--crf', 28, '--preset', 'ultrafast')
+    assert code == 0, err and 'copied from' not in out
+    with av.open(str(tmp_path / 'mute.mp4')) as c:
+        assert [s.type for s in c.streams] == ['video']
+        assert c.streams.video[0].codec_context.name == 'hevc'
+    assert not [n for n in os.listdir(tmp_path) if n.startswith('.')]
+
+
+@pytest.mark.parametrize('mode', ['split', 'wipe'])
+def test_comparison_video(talk, spmc, tmp_path, capsys, mode):
+    """Lossless outputs: each comparison frame is bicubic (of the input frame) left of the
+    divider and the SR frame right of it."""
+    path, frames = talk
+    cfg, ckpt = spmc
+    code, out, err = _run(capsys, cfg, ckpt, path, tmp_path / 'sr', '--compare',
+                          tmp_path / 'cmp.mkv', '--compare-mode', mode, '--codec', 'ffv1',
+                          '--max-frames', 8)
+    assert code == 0, err
+    assert f'comparison ({mode}, bicubic | SPMCVSR): {tmp_path / "cmp.mkv"}' in out
+    compared = list(VideoReader(str(tmp_path / 'cmp.mkv')))
+    srs = list(FrameSource(str(tmp_path / 'sr')))
+    assert len(compared) == 8 and compared[0].shape == srs[0].shape == (96, 128, 3)
+    splits = []
+    for frame, sr, lr in zip(compared, srs, frames):
+        bic = bicubic_upsample(torch.from_numpy(lr).permute(2, 0, 1)[None].float() / 255, 2)[0]
+        bic8 = np.rint(bic.clamp(0, 1).permute(1, 2, 0).double().numpy() * 255).astype(np.uint8)
+        body = frame[40:]  # below the labels
+        left = np.all(body == bic8[40:], axis=(0, 2))
+        right = np.all(body == sr[40:], axis=(0, 2))
+        d = int(np.argmin(left))  # the first column that is not bicubic: a 2-px white divider
+        assert left[:d].all() and (body[:, d:d + 2] == 255).all() and right[d + 2:].all()
+        splits.append(d + 1)
+    if mode == 'split':
+        assert splits == [64] * 8
+    else:
+        assert splits[0] == round(0.1 * 128) and splits == sorted(splits)  # sweeping right
+
+
+def test_video_option_errors(talk, spmc, tmp_path, capsys):
+    path, _ = talk
+    cfg, ckpt = spmc
+    cases = [(['--fps', 30], r'--fps 30: only for frame folders and globs; .*talk\.mp4 is a video'),
+             (['--codec', 'nope'], r"out\.mp4: unknown video codec 'nope'"),
+             (['--crf', 18, '--codec', 'ffv1'], r'out\.mp4: encoder ffv1 has no option for --crf'),
+             (['--preset', 'quick'], r'--preset quick: libx264 knows ultrafast'),
+             (['--compare', tmp_path / 'out.mp4'], r'--compare .*out\.mp4: the same path as'),
+             (['--compare', tmp_path / 'c.webm'], r'c\.webm: a \.webm file cannot hold audio')]
+    for extra, message in cases:
+        code, _, err = _run(capsys, cfg, ckpt, path, tmp_path / 'out.mp4', *extra)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert re.search(message, err), err
+    code, _, err = _run(capsys, cfg, ckpt, path, tmp_path / 'folder', '--crf', 20)
+    assert code == 2 and 'folder: --crf apply to video outputs' in err
+    assert os.listdir(tmp_path) == []

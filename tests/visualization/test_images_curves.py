@@ -10,8 +10,8 @@ from vsrkit.ops import spmc_warp
 from vsrkit.ops.upsample import bicubic_upsample
 from vsrkit.visualization import (OptionalTensorboardVisBackend, add_caption, comparison_panel,
                                   load_scalars, load_stages, plot_training_curves,
-                                  spmc_maps_panel, tensorboard_available, textured_crop,
-                                  weight_map_image)
+                                  spmc_maps_panel, split_frame, tensorboard_available,
+                                  textured_crop, weight_map_image, wipe_position)
 
 
 def _u8(x):
@@ -124,3 +124,25 @@ def test_optional_tensorboard_backend(tmp_path):
     assert (tmp_path / 'vis_data' / 'vis_image' / 'panel_3.png').is_file()
     tb = vis.get_backend('OptionalTensorboardVisBackend')
     assert isinstance(tb, OptionalTensorboardVisBackend) and tb.enabled == tensorboard_available()
+
+
+def test_split_frame_takes_each_side_from_its_image():
+    rng = np.random.default_rng(0)
+    left = rng.integers(0, 200, (120, 160, 3), dtype=np.uint8)
+    right = rng.random((120, 160, 3))  # float in [0, 1] is rounded as the metrics do
+    out = split_frame(left, right, position=0.25, labels=('bicubic', 'SPMC'))
+    assert out.shape == (120, 160, 3) and out.dtype == np.uint8
+    body = slice(30, 120)  # below the labels
+    np.testing.assert_array_equal(out[body, :39], left[body, :39])
+    np.testing.assert_array_equal(out[body, 41:], _u8(right)[body, 41:])
+    assert (out[body, 39:41] == 255).all()  # the divider
+    assert (out[:30, :39] != left[:30, :39]).any() and (out[:30, -40:] != _u8(right)[:30, -40:]).any()
+    with pytest.raises(ValueError, match='sizes'):
+        split_frame(left, right[:100])
+
+
+def test_wipe_sweeps_back_and_forth():
+    positions = [wipe_position(i, 50) for i in range(101)]
+    assert positions[0] == pytest.approx(0.1) and positions[25] == pytest.approx(0.9)
+    assert positions[50] == pytest.approx(0.1) and positions[100] == pytest.approx(0.1)
+    assert all(b > a for a, b in zip(positions[:25], positions[1:26]))

@@ -1,14 +1,18 @@
 """Super-resolve a video, a folder of frames or a glob of images with a trained vsrkit model
 (installed as ``vsrkit-infer``).
 
-    python tools/infer.py CONFIG CKPT INPUT OUTPUT [--tile N] [--tile-overlap N]
-                          [--scale-check [--panel PNG]] [--scale S] [--fps F] [--start N]
-                          [--max-frames N] [--device D] [--threads N] [--compile]
+    python tools/infer.py CONFIG CKPT INPUT OUTPUT [--codec C] [--crf Q] [--preset P]
+                          [--no-audio] [--compare VIDEO [--compare-mode split|wipe]]
+                          [--start N] [--max-frames N] [--fps F] [--tile N] [--tile-overlap N]
+                          [--scale-check [--panel PNG]] [--scale S] [--device D] [--threads N] [--compile]
 
-INPUT: a video file (anything OpenCV/FFmpeg decodes), a folder of images, or a quoted glob
-('frames/*.png'). OUTPUT: a video file (.mp4/.m4v/.mov: mp4v, .avi: MJPG, .mkv: FFV1 lossless)
-at the input's frame rate (or --fps), or a folder that receives 00000000.png, ... Frames stream
-through (bounded memory); the output appears under its final name only when complete.
+INPUT: a video file (anything FFmpeg decodes), a folder of images, or a quoted glob
+('frames/*.png'). OUTPUT: a video file, or a folder that receives 00000000.png, ...
+A video output is H.264 (libx264, CRF 18, yuv420p) for .mp4/.m4v/.mov/.mkv and VP9 for .webm
+(--codec, --crf, --preset override: e.g. --codec libx265, --codec ffv1 for lossless .mkv);
+it keeps the input video's timestamps frame by frame and its audio and subtitle streams,
+copied unchanged (--no-audio drops them). Frames stream through (bounded memory); the output
+appears under its final name only when complete, also when the run is interrupted.
 CKPT may be 'none' for parameter-free models (BicubicVSR) or speed tests.
 
 --scale-check treats INPUT as high-res ground truth: frames are downscaled by the model's scale
@@ -18,7 +22,9 @@ next to plain bicubic.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 
 from vsrkit.errors import ConfigError
 
@@ -32,7 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('config', help='model config (.py)')
     p.add_argument('checkpoint', help="checkpoint (.pth), or 'none'")
     p.add_argument('input', help='video file, frame folder, or image glob')
-    p.add_argument('output', help='video file (.mp4 .avi .mkv ...) or folder for PNG frames')
+    p.add_argument('output', help='video file (.mp4 .mov .mkv .webm ...) or folder for PNG frames')
     p.add_argument('--tile', type=int, default=None,
                    help='process frames in tiles of N x N LR pixels (plus overlap); for frames '
                         'too large for memory. The result equals the untiled one.')
@@ -50,9 +56,26 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='crop size of --panel in output pixels (the most textured region)')
     p.add_argument('--scale', type=int, default=None,
                    help='expected upscaling factor; refused if the model does not do it')
+    p.add_argument('--codec', default=None,
+                   help='video encoder (default by extension: libx264 for .mp4/.mov/.mkv, '
+                        'libvpx-vp9 for .webm; also libx265, libsvtav1, ffv1, h264_nvenc, ...)')
+    p.add_argument('--crf', type=float, default=None,
+                   help='quality: the encoder\'s CRF (lower is better and larger; default 18 '
+                        'for libx264, 22 libx265, 31 VP9, 30 SVT-AV1)')
+    p.add_argument('--preset', default=None,
+                   help='encoder speed preset (libx264/libx265: ultrafast .. veryslow, default '
+                        'medium; SVT-AV1 0-13; VP9 cpu-used 0-8)')
+    p.add_argument('--no-audio', action='store_true',
+                   help='do not copy the input\'s audio and subtitle streams')
+    p.add_argument('--compare', default=None, metavar='VIDEO',
+                   help='also write a comparison video: bicubic | SR, same timing and audio')
+    p.add_argument('--compare-mode', default='split', choices=['split', 'wipe'],
+                   help='split: bicubic on the left half, SR on the right; wipe: the divider '
+                        'sweeps across the frame and back every 4 s')
     p.add_argument('--fps', type=float, default=None,
-                   help='output frame rate (default: the input video\'s, or 25 for frames)')
-    p.add_argument('--start', type=int, default=0, help='skip the first N frames')
+                   help='frame rate of frame-folder / glob input (default 25); a video input '
+                        'keeps its own timestamps')
+    p.add_argument('--start', type=int, default=0, help='skip the first N frames (frame-exact)')
     p.add_argument('--max-frames', type=int, default=None, help='process at most N frames')
     p.add_argument('--device', default='cpu', help='torch device (cpu, cuda, cuda:1, ...)')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
@@ -75,9 +98,23 @@ def check_device(device: str) -> None:
                           'device(s)')
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # unwinds like Ctrl-C: the temporary outputs are removed
+
+
 @entry_point('infer.py')
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if threading.current_thread() is not threading.main_thread():  # signals go to the main one
+        return _run(args)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> None:
     import torch
 
     from vsrkit.apis import check_scale, infer_video, init_model
@@ -97,11 +134,21 @@ def main(argv=None) -> None:
                         max_frames=args.max_frames, start=args.start,
                         scale_check=args.scale_check,
                         panel=args.panel, panel_frame=args.panel_frame,
-                        panel_crop=args.panel_crop, progress=not args.no_progress)
+                        panel_crop=args.panel_crop, progress=not args.no_progress,
+                        codec=args.codec, crf=args.crf, preset=args.preset,
+                        audio=not args.no_audio, compare=args.compare,
+                        compare_mode=args.compare_mode)
     (h, w), (sh, sw) = stats['lr_size'], stats['sr_size']
     kind = 'video' if is_video_path(stats['output']) else 'PNG folder'
     print(f"wrote {stats['output']} ({kind}): {stats['frames']} frames {w}x{h} -> {sw}x{sh} "
           f"(x{model.scale}) in {stats['seconds']:.1f} s, {stats['fps']:.2f} frames/s")
+    if stats['copied']:
+        print(f"copied from the input: {', '.join(stats['copied'])}")
+    for note in stats['notes']:
+        print(f'note: {note}')
+    if stats['compare']:
+        print(f"comparison ({args.compare_mode}, bicubic | {type(model).__name__}): "
+              f"{stats['compare']}")
     if stats['tile']:
         print(f"tiles of {stats['tile']} LR px with {stats['tile_overlap']} px overlap")
     if args.scale_check:

@@ -16,9 +16,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from vsrkit.errors import ConfigError, DataError, VideoIOError
-from vsrkit.io.frames import list_images, natural_key, read_image, swap_rb
-from vsrkit.io.video import VIDEO_EXTENSIONS, VideoReader
+from vsrkit.errors import ConfigError, DataError
+from vsrkit.io.frames import list_images, natural_key, read_image
+from vsrkit.io.video import VIDEO_EXTENSIONS, CorruptFrameError, VideoReader
 
 
 @dataclass
@@ -91,8 +91,8 @@ class Source:
 
 @dataclass
 class VideoSource(Source):
-    """A video file (anything OpenCV's FFmpeg reads), decoded in order; frames outside the
-    selection are decoded and dropped."""
+    """A video file (anything FFmpeg decodes, :class:`vsrkit.io.video.VideoReader`): frames
+    from ``selection.start`` on (frame-exact), those outside the selection dropped."""
 
     def estimate_frames(self) -> int:
         return self.selection.count(VideoReader(self.path).frame_count)
@@ -105,15 +105,17 @@ class VideoSource(Source):
 
     def frames(self) -> Iterator[tuple[int, np.ndarray, str]]:
         sel = self.selection
-        reader = VideoReader(self.path, sel.start, None if sel.end is None else sel.end - sel.start)
+        # BGR, as frame records store it
+        reader = VideoReader(self.path, sel.start, None if sel.end is None else sel.end - sel.start,
+                             bgr=True)
         i = sel.start
         try:
-            for rgb in reader:
+            for bgr in reader:
                 if sel.contains(i):
-                    yield i, swap_rb(rgb), f'{self.path} frame {i}'  # BGR, as records store it
+                    yield i, bgr, f'{self.path} frame {i}'
                 i += 1
-        except VideoIOError as err:  # a corrupt frame: the ones before it are still usable
-            raise DataError(f'{err}; use the frames before it with --end {i}') from None
+        except CorruptFrameError as err:  # the frames before it are still usable
+            raise DataError(f'{err}; use the frames before it with --end {err.frame}') from None
         if i == 0:
             raise DataError(f'{self.path}: no frame could be decoded (corrupt or empty video)')
 

@@ -5,9 +5,9 @@ from .frames import (ClipInfo, FolderFrameStore, FrameStore, LMDBFrameStore, dec
                      encode_frame, frame_key, list_images, natural_key, open_frame_store,
                      read_image, read_meta_info, split_key, write_image, write_meta_info)
 from .streams import FrameSink, FrameSource
-from .video import VideoReader, VideoWriter, is_video_path
+from .video import Timing, VideoReader, VideoWriter, is_video_path
 
 __all__ = ['ClipInfo', 'FrameStore', 'LMDBFrameStore', 'FolderFrameStore', 'open_frame_store',
            'frame_key', 'split_key', 'read_meta_info', 'write_meta_info', 'encode_frame',
            'decode_frame', 'read_image', 'write_image', 'list_images', 'natural_key',
-           'VideoReader', 'VideoWriter', 'is_video_path', 'FrameSource', 'FrameSink']
+           'Timing', 'VideoReader', 'VideoWriter', 'is_video_path', 'FrameSource', 'FrameSink']

@@ -1,4 +1,5 @@
-"""Pictures of SR results: captions, the sparse SPMC map and its weights, comparison panels.
+"""Pictures of SR results: captions, the sparse SPMC map and its weights, comparison panels,
+split-screen frames for comparison videos.
 
 All functions take images as (C, H, W) tensors/arrays or (H, W, C) / (H, W) arrays with values
 in [0, 1] (C = 1 or 3) and return (H, W, 3) uint8 RGB arrays, ready for ``cv2.imwrite`` (after
@@ -167,3 +168,38 @@ def comparison_panel(lr, sr, gt, scale: int, crop: tuple[int, int, int, int] | N
         thumb = cv2.resize(full, (tw, h), interpolation=cv2.INTER_AREA)
         tiles.insert(0, add_caption(thumb, 'frame (crop in red)', cap))
     return hstack(tiles), dict(scores, crop=tuple(int(v) for v in crop))
+
+
+def split_frame(left, right, position: float = 0.5,
+                labels: Sequence[str] = ('bicubic', 'SR')) -> np.ndarray:
+    """One frame of a split-screen comparison video.
+
+    Columns before ``position`` (a fraction of the width) come from ``left``, the rest from
+    ``right``; a 2-pixel white divider marks the split and each side is labelled in its top
+    corner. ``left`` and ``right``: same-size images in [0, 1] or uint8 (H, W, 3); returns
+    (H, W, 3) uint8 RGB.
+    """
+    a = left if isinstance(left, np.ndarray) and left.dtype == np.uint8 else to_uint8(left)
+    b = right if isinstance(right, np.ndarray) and right.dtype == np.uint8 else to_uint8(right)
+    if a.shape != b.shape:
+        raise ValueError(f'split_frame: sizes {a.shape} and {b.shape} differ')
+    h, w = a.shape[:2]
+    x = min(max(int(round(position * w)), 1), w - 1)
+    out = np.concatenate((a[:, :x], b[:, x:]), axis=1)
+    out[:, max(x - 1, 0):x + 1] = 255
+    scale = max(0.35, h / 600)
+    pad = max(2, round(4 * scale))
+    for text, at_left in zip(labels, (True, False)):
+        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+        x0 = pad if at_left else w - tw - 3 * pad
+        cv2.rectangle(out, (x0, pad), (x0 + tw + 2 * pad, th + base + 3 * pad), CAPTION_BG, -1)
+        cv2.putText(out, text, (x0 + pad, th + 2 * pad), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    CAPTION_FG, 1, cv2.LINE_AA)
+    return out
+
+
+def wipe_position(index: int, period: int) -> float:
+    """Divider position (fraction of the width) at frame ``index`` of a slider wipe: it eases
+    from 10% to 90% of the width and back once every ``period`` frames, starting at 10%."""
+    phase = (index % max(period, 1)) / max(period, 1)
+    return 0.5 - 0.4 * np.cos(2 * np.pi * phase)
