@@ -3,7 +3,9 @@
 # error of the learned flow can be measured. Train: windows cut from the demo training frames;
 # test: a fixed set of windows from the held-out clip (different seed and frames).
 _base_ = ['../spmc/spmc_x4_demo.py']
-custom_hooks = [dict(type='StageHook', stages=[dict(_base_.stage_plan[0], begin=0)])]
+# The warp loss alone (no flow supervision): what is compared here is the warp loss's form.
+custom_hooks = [dict(type='StageHook', stages=[dict(_base_.stage_plan[0], begin=0,
+                                                    loss_weights=dict(warp=1.0, tv=0.01, sr=0.0, flow=0.0))])]
 train_cfg = dict(max_iters=_base_.motion_iters, val_interval=_base_.motion_iters + 1)
 synthetic_pipeline = [dict(type='RGBToY'), dict(type='PackVSRInputs')]
 train_dataloader = dict(dataset=dict(

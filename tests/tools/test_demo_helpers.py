@@ -14,8 +14,10 @@ def test_last_checkpoint_is_the_final_iteration_not_the_best(tmp_path):
 
 
 def test_table_rows_and_differences_to_bicubic():
-    rows = [dict(method='Bicubic', PSNR=30.118, SSIM=0.83616),
-            dict(method='SPMC', PSNR=30.9, SSIM=0.85, train_s=600.0)]
+    rows = [dict(method='Bicubic', real={'PSNR': 30.118, 'SSIM': 0.83616, 'crop4/PSNR': 30.02},
+                 shift={'PSNR': 30.0}),
+            dict(method='SPMC', train_s=600.0, real={'PSNR': 30.9, 'SSIM': 0.85, 'crop4/PSNR': 30.81},
+                 shift={'PSNR': 32.149, 'EPE': 0.0841})]
     lines = demo.table(rows).splitlines()
-    assert lines[2] == '| Bicubic | 30.12 | 0.8362 | +0.00 | - |'
-    assert lines[3] == '| SPMC | 30.90 | 0.8500 | +0.78 | 10.0 min |'
+    assert lines[2] == '| Bicubic | 30.12 | 0.8362 | 30.02 | +0.00 | 30.00 | - | - |'
+    assert lines[3] == '| SPMC | 30.90 | 0.8500 | 30.81 | +0.78 | 32.15 | 0.084 | 10.0 min |'

@@ -133,3 +133,26 @@ def test_bad_cfg_options_are_one_line(tiny, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith('test.py: error: configs/spmc/bicubic_x4_demo.py: --cfg-options '
                           'train_dataloader.dataset.gt_path=x cannot be applied') and '\n' not in err
+
+
+def test_test_set_option_selects_the_known_shift_set(tiny, tmp_path, capsys):
+    _, data = tiny
+    out = tmp_path / 'shift.json'
+    assert test_tool.main(['configs/spmc/bicubic_x4_demo.py', 'none', '--test-set', 'known_shift',
+                           '--out', str(out), '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+                           f'test_sets.known_shift.dataloader.dataset.gt_path={data}/test_GT.lmdb']) == 0
+    shifted = json.loads(out.read_text())
+    assert shifted['test_set'] == 'known_shift'
+    # the same frames through the real test set: a different input, so a different figure
+    real = tmp_path / 'real.json'
+    assert test_tool.main(['configs/spmc/bicubic_x4_demo.py', 'none', '--out', str(real),
+                           '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+                           f'test_dataloader.dataset.gt_path={data}/test_GT.lmdb',
+                           f'test_dataloader.dataset.lq_path={data}/test_BIx4.lmdb']) == 0
+    a, b = shifted['metrics']['PSNR'], json.loads(real.read_text())['metrics']['PSNR']
+    assert 20 < a < 45 and 20 < b < 45 and abs(a - b) > 1e-3
+    capsys.readouterr()
+    assert test_tool.main(['configs/spmc/bicubic_x4_demo.py', 'none', '--test-set', 'nope']) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("test.py: error: configs/spmc/bicubic_x4_demo.py: no test set 'nope' in "
+                   'test_sets (it has: known_shift)')

@@ -17,7 +17,7 @@ from vsrkit.errors import ConfigError, DataError
 from vsrkit.evaluation.functional import psnr
 from vsrkit.io.frames import write_image
 from vsrkit.io.streams import FrameSink, FrameSource
-from vsrkit.io.video import is_video_path
+from vsrkit.io.video import is_video_path, to_uint8
 from vsrkit.ops.upsample import bicubic_upsample
 
 from .inference import WindowSR
@@ -134,13 +134,15 @@ def infer_video(model: nn.Module, input: str, output: str, *, tile: int | None =
                                          int(model.num_frames)):
             sr = run(window)
             pts = pts_queue.popleft()
-            sink.write(sr, pts)
+            # Rounded once: the output and the comparison's SR side are the same pixels.
+            sr8 = to_uint8(sr)
+            sink.write(sr8, pts)
             if keep_lr:
                 lr = _chw(lr_queue.popleft())
                 bic = bicubic_upsample(lr[None], s)[0].clamp(0, 1)
             if comparison is not None:
                 where = 0.5 if compare_mode == 'split' else wipe_position(i, wipe_period)
-                comparison.write(split_frame(bic, sr, where, ('bicubic', label)), pts)
+                comparison.write(split_frame(bic, sr8, where, ('bicubic', label)), pts)
             if scale_check:
                 gt = _chw(gt_queue.popleft())
                 sr_t = torch.from_numpy(sr).permute(2, 0, 1)
