@@ -19,13 +19,16 @@ EXTRAS = {
 
 # The command-line tools (tools/*.py and data_prep/*.py run the same code).
 CONSOLE_SCRIPTS = [f'vsrkit-{name.replace("_", "-")} = vsrkit.cli.{name}:main' for name in (
-    'train', 'test', 'infer', 'visualize', 'demo', 'ablate', 'create_lmdb', 'make_demo')]
+    'train', 'test', 'infer', 'visualize', 'demo', 'ablate', 'create_lmdb', 'make_demo',
+    'export_model')]
 
 setup(
     name='vsrkit',
     version='0.1.0',
     description='Video super-resolution toolkit: SPMC (Tao et al., ICCV 2017) on mmengine',
     packages=find_packages(include=['vsrkit', 'vsrkit.*']),
+    # The ready-to-use models' weights and metadata (their configs are .py files of the package).
+    package_data={'vsrkit.model_zoo': ['*.pth', '*.json']},
     python_requires='>=3.10',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,

@@ -12,7 +12,12 @@ _base_ = [
 
 # 1/4 of the paper's fusion widths: ~0.5 CPU-s per training iteration (batch 8, 96x96 GT
 # patches, 3 frames, one thread) instead of ~4 s at the paper's widths.
-model = dict(fusion=dict(enc_channels=(8, 16, 16, 32), lstm_channels=32, dec_channels=(32, 16, 16, 8, 8)))
+model = dict(
+    # The splat's weight map goes to the fusion net beside each compensated frame: it tells the
+    # net which HR pixels received a sample (measured: +0.07 dB on the held-out clip, +0.16 dB
+    # on the known-shift test, one seed).
+    compensation=dict(with_weights=True),
+    fusion=dict(enc_channels=(8, 16, 16, 32), lstm_channels=32, dec_channels=(32, 16, 16, 8, 8)))
 
 motion_iters = 2000
 fusion_iters = 1000

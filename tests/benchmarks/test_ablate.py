@@ -60,8 +60,12 @@ def test_table_has_one_row_per_result():
                 mean_flow_test=0.5, train_losses=dict(loss_warp=0.01),
                 known_motion=dict(epe=0.3, mean_flow_synthetic=0.7, mean_flow_synthetic_gt=0.8,
                                   warp_loss_own=0.02, warp_l1_masked01=0.02))
-    table = ablate.make_table([dict(base, sr=True), dict(base, variant='me', sr=False)])
-    assert '| v | 28 (0) | 30.00 | 0.9000 | 0.300 | 0.500 / 0.700 (0.800) | 10 | 12.0 | 1.0 |' in table
+    shifted = dict(base, metrics=dict(PSNR=30.0, SSIM=0.9, **{'crop4/PSNR': 29.871}),
+                   test_sets=dict(known_shift=dict(PSNR=31.456, EPE=0.0834)))
+    table = ablate.make_table([dict(base, sr=True), dict(base, variant='me', sr=False),
+                               dict(shifted, variant='s', sr=True)])
+    assert '| v | 28 (0) | 30.00 | 0.9000 | - | - | - | 0.300 | 0.500 / 0.700 (0.800) | 10 | 12.0 | 1.0 |' in table
+    assert '| s | 28 (0) | 30.00 | 0.9000 | 29.87 | 31.46 | 0.083 | 0.300 | 0.500 / 0.700 (0.800) | 10 |' in table
     assert '| me | 28 | 0.0100 | 0.0200 | 0.0200 | 0.300 | 0.700 (0.800) | 1.0 |' in table
 
 

@@ -42,6 +42,8 @@ def _subprocess_cases(tmp):
         (['tools/infer.py', str(typo), 'none', 'in.mp4', 'out.mp4'], f'{typo}: {TYPO_MSG}'),
         (['tools/visualize.py', 'curves', str(missing)], f'{missing}: no such log file or work dir'),
         (['tools/ablate.py', str(typo), '--work-dir', str(tmp / 'a')], f'{typo}: {TYPO_MSG}'),
+        (['tools/export_model.py', str(typo), str(ckpt), 'typo', '--out-dir', str(tmp / 'z')],
+         f'{typo}: {TYPO_MSG}'),
         (['tools/demo.py', '--work-dir', str(tmp / 'd'), '--cfg-options', TYPO], f'{DEMO}: {TYPO_MSG}'),
         (['data_prep/create_lmdb.py', '--layout', 'video', '--input', str(missing / 'v.mp4'),
           '--out', str(tmp / 'o'), '--name', 't'], f'{missing}/v.mp4: no such video file or folder'),
@@ -103,7 +105,7 @@ def test_every_tool_fails_in_one_line_naming_the_culprit(tmp_path):
                 if not _one_line_error(os.path.basename(argv[0]), code, err, expect)]
     assert not problems, '\n'.join(problems)
     # the pre-flight checks failed before anything was made: no work dirs, no outputs
-    assert not any((tmp_path / name).exists() for name in ('a', 'd', 'o', 'demo'))
+    assert not any((tmp_path / name).exists() for name in ('a', 'd', 'o', 'demo', 'z'))
 
 
 def test_tools_check_their_config_before_anything_runs(tmp_path, capsys):

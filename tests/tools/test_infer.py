@@ -164,6 +164,42 @@ def test_errors_are_one_line_and_leave_no_output(clip, spmc, tmp_path, capsys):
     assert sorted(os.listdir(tmp_path)) == ['bad.mp4', 'empty', 'mixed', 'wrong.pth', 'zero.avi']
 
 
+def test_ready_to_use_model_by_name(clip, tmp_path, capsys):
+    """NAME INPUT OUTPUT: the shipped spmc_x4_demo (x4, Y model) on 2 real frames, PNG output
+    equal to the API's result with the same weights."""
+    path, frames = clip
+    code, out, err = _run(capsys, 'spmc_x4_demo', path, '--max-frames', 2, tmp_path / 'frames')
+    assert code == 0, err
+    assert 'frames 40x32 -> 160x128 (x4)' in out and 'warning' not in err
+    expected = np.clip(np.rint(super_resolve(init_model('spmc_x4_demo'), frames[:2]) * 255), 0,
+                       255).astype(np.uint8)
+    written = [cv2.imread(str(tmp_path / 'frames' / f'{i:08d}.png'))[:, :, ::-1] for i in range(2)]
+    assert np.array_equal(np.stack(written), expected)
+
+
+def test_list_models(capsys):
+    code, out, err = _run(capsys, '--list-models')
+    assert code == 0, err
+    line = next(ln for ln in out.splitlines() if ln.startswith('spmc_x4_demo '))
+    assert 'SPMCVSR x4, 3 frames, Y' in line and re.search(r'real\.psnr0=\d\d\.\d\d ', line)
+
+
+@pytest.mark.parametrize('argv, says', [
+    (['spmc_x4_demo'], 'expected NAME INPUT OUTPUT or CONFIG CKPT INPUT OUTPUT, got 1 argument'),
+    (['a', 'b', 'c', 'd', 'e'], 'got 5 argument(s)'),
+    (['nosuch_model', 'in.mp4', 'out.mp4'],
+     'nosuch_model: not a config file nor a known model (known models: '),
+    ([f'{ROOT}/configs/spmc/spmc_x4_demo.py', 'in.mp4', 'out.mp4'], 'a config needs its checkpoint'),
+])
+def test_positional_errors_are_one_line(capsys, argv, says):
+    code, _, err = _run(capsys, *argv)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith('infer.py: error: '), err
+    assert says in lines[0]
+    if 'known' in says or 'argument' in says:
+        assert 'spmc_x4_demo' in lines[0]
+
+
 MEASURE = r"""
 import resource, runpy, sys
 sys.argv = sys.argv[1:]

@@ -4,6 +4,7 @@ Typical use::
 
     from vsrkit.apis import init_model, super_resolve
     model = init_model('configs/spmc/spmc_x4_demo.py', 'work_dirs/demo/iter_900.pth')
+    model = init_model('spmc_x4_demo')         # or a ready-to-use model by name (vsrkit.model_zoo)
     sr = super_resolve(model, frames)          # frames: list/array of (h, w, 3) uint8 RGB
     # sr: (N, 4h, 4w, 3) float32 RGB in [0, 1]
 
@@ -20,6 +21,7 @@ from torch import nn
 
 from vsrkit.datasets import sliding_windows
 from vsrkit.engine.config import load_config
+from vsrkit import model_zoo
 from vsrkit.errors import ConfigError
 from vsrkit.ops import rgb_to_ycbcr, ycbcr_to_rgb
 from vsrkit.ops.upsample import bicubic_upsample
@@ -55,8 +57,11 @@ def init_model(config, checkpoint: str | None = None, device: str = 'cpu',
     """Build the restorer of ``config`` (``cfg.model``), load ``checkpoint``, set eval mode.
 
     Args:
-        config: config path, :class:`mmengine.Config` or dict with a ``model`` entry.
-        checkpoint: path to an mmengine checkpoint or state dict; None keeps the initial weights
+        config: config path, :class:`mmengine.Config` or dict with a ``model`` entry, or the
+            name of a ready-to-use model (:func:`vsrkit.model_zoo.list_models`; a name that is
+            not an existing file).
+        checkpoint: path to an mmengine checkpoint or state dict. None: for a model name, the
+            name's own weights (their sha256 checked first); for a config, the initial weights
             (only sensible for parameter-free models such as ``BicubicVSR`` or speed tests).
         device: torch device string.
         compile: run the model's forward under ``torch.compile``, falling back to eager
@@ -67,6 +72,10 @@ def init_model(config, checkpoint: str | None = None, device: str = 'cpu',
         and ``pixel_shift`` attributes.
     """
     patch_mmengine()  # the weights-only loading also guards mmengine's own loaders from here on
+    if model_zoo.looks_like_name(config):
+        name, config = config, model_zoo.find_model(config).config
+        if checkpoint is None:
+            checkpoint = model_zoo.verified_weights(name)
     cfg = load_config(config)
     name = cfg.filename or 'config'
     if 'model' not in cfg:

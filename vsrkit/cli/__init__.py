@@ -56,8 +56,19 @@ def entry_point(prog: str, interrupted: str = 'interrupted') -> Callable:
             except KeyboardInterrupt:
                 print(f'{prog}: {interrupted}', file=sys.stderr)
                 return 130
+            finally:
+                close_process_group()
         return main
     return wrap
+
+
+def close_process_group() -> None:
+    """Destroy the distributed process group, if one was made: a gloo group left to the
+    interpreter's exit can abort the process ('terminate called without an active exception')
+    after a successful run."""
+    dist = sys.modules.get('torch.distributed')
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def load_checked_config(path: str, cfg_options: Optional[dict] = None, build_model: bool = True):

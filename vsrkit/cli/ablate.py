@@ -17,7 +17,8 @@ For every config (files whose name starts with '_' are shared bases and are skip
 3. Evaluate on the config's test set in one pass: the config's ``test_evaluator`` metrics
    (PSNR/SSIM on Y for the SR variants, EPE for the synthetic ME-only variants), wall time per
    output frame of the model's forward (batch 1, after one warm-up window), mean |flow| of the
-   estimated flows (non-reference frames; the zero-flow trap shows as a value near 0).
+   estimated flows (non-reference frames; the zero-flow trap shows as a value near 0); then on
+   each of the config's ``test_sets`` (the demo configs' ``known_shift``: PSNR-Y and EPE).
 4. EPE on the synthetic known-motion set (SyntheticMotionDataset over ``--epe-source``), for
    every model that estimates flow, plus the warp loss there (the model's own WarpLoss, in its
    own pixel range, and a common yardstick: masked L1 in [0, 1]).
@@ -156,10 +157,11 @@ def mean_abs_flow(flow: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def evaluate_test_set(runner, model) -> dict:
-    """One pass over the test set: config metrics, time per frame, mean |flow|."""
-    loader = runner.build_dataloader(runner.cfg.test_dataloader)
-    evaluator = runner.build_evaluator(runner.cfg.test_evaluator)
+def evaluate_test_set(runner, model, dataloader=None, evaluator=None) -> dict:
+    """One pass over the test set (the config's, or the given loader and evaluator configs):
+    metrics, time per frame, mean |flow|."""
+    loader = runner.build_dataloader(dataloader or runner.cfg.test_dataloader)
+    evaluator = runner.build_evaluator(evaluator or runner.cfg.test_evaluator)
     evaluator.dataset_meta = getattr(loader.dataset, 'metainfo', None)
     times, flows = [], []
     for i, batch in enumerate(loader):
@@ -237,6 +239,10 @@ def run_variant(path: str, args) -> dict:
                   train_seconds=train_s, trained=trained, sr=trains_sr(cfg),
                   train_losses=last_train_losses(runner) if trained else {})
     result.update(evaluate_test_set(runner, model))
+    # The config's extra test sets (the demo's known_shift): metrics only.
+    result['test_sets'] = {
+        name: evaluate_test_set(runner, model, ts['dataloader'], ts['evaluator'])['metrics']
+        for name, ts in (cfg.get('test_sets') or {}).items()}
     result['known_motion'] = evaluate_known_motion(model, cfg, args)
     result['finished'] = time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())
     return result
@@ -253,18 +259,23 @@ def make_table(results: list[dict]) -> str:
     me = [r for r in results if not r['sr']]
     lines = []
     if sr:
-        lines += ['| variant | iters (stages) | PSNR-Y | SSIM-Y | EPE synth. | mean abs flow test / synth. (gt) '
+        lines += ['| variant | iters (stages) | PSNR-Y | SSIM-Y | PSNR-Y crop 4 | known-shift PSNR-Y '
+                  '| EPE known-shift | EPE synth. | mean abs flow test / synth. (gt) '
                   '| params | ms/frame | train min |',
-                  '|---|---|---|---|---|---|---|---|---|']
+                  '|---|---|---|---|---|---|---|---|---|---|---|---|']
         for r in sr:
             km = r.get('known_motion') or {}
             m = r['metrics']
+            shift = (r.get('test_sets') or {}).get('known_shift', {})
+            crop = next((v for k, v in m.items() if k.startswith('crop') and k.endswith('/PSNR')), None)
             stages = '/'.join(str(s['begin']) for s in r['schedule']['stages'])
             flow = (f"{fmt(r.get('mean_flow_test'), '.3f')} / {fmt(km.get('mean_flow_synthetic'), '.3f')} "
                     f"({fmt(km.get('mean_flow_synthetic_gt'), '.3f')})") if km else '-'
             iters = f"{r['schedule']['max_iters']} ({stages or '-'})" if r.get('trained', True) else '- (not trained)'
             lines.append(f"| {r['variant']} | {iters} "
                          f"| {fmt(m.get('PSNR'), '.2f')} | {fmt(m.get('SSIM'), '.4f')} "
+                         f"| {fmt(crop, '.2f')} | {fmt(shift.get('PSNR'), '.2f')} "
+                         f"| {fmt(shift.get('EPE'), '.3f')} "
                          f"| {fmt(km.get('epe'), '.3f')} | {flow} | {r['params']:,} "
                          f"| {fmt(r['ms_per_frame'], '.1f')} | {r['train_seconds'] / 60:.1f} |")
     if me:

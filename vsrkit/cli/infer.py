@@ -1,10 +1,15 @@
 """Super-resolve a video, a folder of frames or a glob of images with a trained vsrkit model
 (installed as ``vsrkit-infer``).
 
+    python tools/infer.py NAME INPUT OUTPUT [options]          # a ready-to-use model
     python tools/infer.py CONFIG CKPT INPUT OUTPUT [--codec C] [--crf Q] [--preset P]
                           [--no-audio] [--compare VIDEO [--compare-mode split|wipe]]
                           [--start N] [--max-frames N] [--fps F] [--tile N] [--tile-overlap N]
                           [--scale-check [--panel PNG]] [--scale S] [--device D] [--threads N] [--compile]
+    python tools/infer.py --list-models
+
+NAME: a model shipped with vsrkit (or exported with tools/export_model.py), with its own
+weights; --list-models shows them with their scale, frames, channels and measured figures.
 
 INPUT: a video file (anything FFmpeg decodes), a folder of images, or a quoted glob
 ('frames/*.png'). OUTPUT: a video file, or a folder that receives 00000000.png, ...
@@ -31,14 +36,22 @@ from vsrkit.errors import ConfigError
 from . import entry_point, load_checked_config
 
 
+USAGE = ('infer.py [options] NAME INPUT OUTPUT\n'
+         '       infer.py [options] CONFIG CKPT INPUT OUTPUT\n'
+         '       infer.py --list-models')
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog='infer.py', description=__doc__.split('\n\n')[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                usage=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split('\n\n', 1)[1])
-    p.add_argument('config', help='model config (.py)')
-    p.add_argument('checkpoint', help="checkpoint (.pth), or 'none'")
-    p.add_argument('input', help='video file, frame folder, or image glob')
-    p.add_argument('output', help='video file (.mp4 .mov .mkv .webm ...) or folder for PNG frames')
+    p.add_argument('positionals', nargs='*', metavar='ARGS',
+                   help="NAME INPUT OUTPUT (NAME: a ready-to-use model, see --list-models) or "
+                        "CONFIG CKPT INPUT OUTPUT (a model config .py and its checkpoint .pth, "
+                        "or 'none'); INPUT: video file, frame folder, or image glob; OUTPUT: "
+                        'video file (.mp4 .mov .mkv .webm ...) or folder for PNG frames')
+    p.add_argument('--list-models', action='store_true',
+                   help='list the ready-to-use models and exit')
     p.add_argument('--tile', type=int, default=None,
                    help='process frames in tiles of N x N LR pixels (plus overlap); for frames '
                         'too large for memory. The result equals the untiled one.')
@@ -83,7 +96,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='torch.compile the model (eager if compiling fails; ~5%% faster on the '
                         'CPU after a ~1 min compile, see docs/BENCHMARKS.md)')
     p.add_argument('--no-progress', action='store_true', help='no progress line on stderr')
-    return p.parse_args(argv)
+    return p.parse_intermixed_args(argv)  # options may come between the positionals
 
 
 def check_device(device: str) -> None:
@@ -114,22 +127,63 @@ def main(argv=None) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+def split_positionals(positionals: list[str]) -> tuple[str, str | None, str, str]:
+    """(config or model name, checkpoint or None, input, output) from ``NAME INPUT OUTPUT``
+    or ``CONFIG CKPT INPUT OUTPUT``; a one-line error for any other form."""
+    from vsrkit import model_zoo
+    if len(positionals) == 4:
+        config, ckpt, source, target = positionals
+        return config, None if ckpt.lower() == 'none' else ckpt, source, target
+    known = ', '.join(model_zoo.list_models()) or 'none'
+    if len(positionals) == 3:
+        name, source, target = positionals
+        if not model_zoo.looks_like_name(name):
+            raise ConfigError(f'{name}: a config needs its checkpoint: CONFIG CKPT INPUT OUTPUT '
+                              f"(CKPT may be 'none'), or NAME INPUT OUTPUT with a model name "
+                              f'({known})')
+        return name, None, source, target
+    raise ConfigError(f'expected NAME INPUT OUTPUT or CONFIG CKPT INPUT OUTPUT, got '
+                      f'{len(positionals)} argument(s) {positionals} (models: {known}; '
+                      'see --list-models)')
+
+
+def list_models() -> list[str]:
+    """One line per ready-to-use model: name, scale, frames, channels, iterations, figures."""
+    from vsrkit import model_zoo
+    lines = []
+    for name in model_zoo.list_models():
+        info = model_zoo.get_model_info(name)
+        model = info.get('model', {})
+        channels = {1: 'Y', 3: 'RGB'}.get(model.get('in_channels'), model.get('in_channels'))
+        figures = ' '.join(f'{k}={v:.4g}' if isinstance(v, float) else f'{k}={v}'
+                           for k, v in model_zoo.flat_figures(info.get('figures')).items())
+        lines.append(f"{name}  {model.get('type')} x{model.get('scale')}, "
+                     f"{model.get('num_frames')} frames, {channels}, "
+                     f"{info.get('iterations')} iterations  {figures}".rstrip())
+    return lines or ['no ready-to-use models found']
+
+
 def _run(args: argparse.Namespace) -> None:
     import torch
 
+    from vsrkit import model_zoo
     from vsrkit.apis import check_scale, infer_video, init_model
     from vsrkit.io.video import is_video_path
+    if args.list_models:
+        print('\n'.join(list_models()))
+        return
+    config, ckpt, source, target = split_positionals(args.positionals)
     if args.threads:
         torch.set_num_threads(args.threads)
     check_device(args.device)
-    cfg = load_checked_config(args.config, build_model=False)
-    ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
+    named = model_zoo.looks_like_name(config)  # a model's config was checked when exported
+    cfg = config if named else load_checked_config(config, build_model=False)
     model = init_model(cfg, ckpt, device=args.device, compile=args.compile)
-    if ckpt is None and any(True for _ in model.parameters()):
+    if ckpt is None and not named and any(True for _ in model.parameters()):
         print(f'infer.py: warning: no checkpoint, {type(model).__name__} runs with its '
               'initial (untrained) weights', file=sys.stderr)
     check_scale(model, args.scale)
-    stats = infer_video(model, args.input, args.output, tile=args.tile,
+    stats = infer_video(model, source, target, tile=args.tile,
                         tile_overlap=args.tile_overlap, fps=args.fps,
                         max_frames=args.max_frames, start=args.start,
                         scale_check=args.scale_check,
