@@ -2,7 +2,9 @@
 default_scope = 'vsrkit'
 
 env_cfg = dict(
-    cudnn_benchmark=False,
+    # GPU: cuDNN times its algorithms once per input shape and keeps the fastest (training crops
+    # have one shape). No effect on the CPU.
+    cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     # tools/train.py picks nccl with CUDA and gloo on the CPU (see vsrkit/engine/runner_utils.py).
     dist_cfg=dict(backend='nccl'),

@@ -1,41 +1,62 @@
-"""bench_model: FLOP counting against a per-layer count, and one tiny inference record."""
+"""bench_model: FLOP counts against counts from the layer shapes, the before/after records,
+and importing an earlier revision beside the current code."""
 import torch
-import torch.nn as nn
 
 from tools.benchmarks import bench_model
+from tools.benchmarks.before import import_revision
 
 
-def conv_flops_by_hooks(model, x) -> int:
-    """2 * MACs of every Conv2d / ConvTranspose2d call, from the layer shapes (independent count)."""
-    total = 0
-
-    def hook(mod, inp, out):
-        nonlocal total
-        k = mod.kernel_size[0] * mod.kernel_size[1] * mod.in_channels // mod.groups
-        if isinstance(mod, nn.ConvTranspose2d):  # every input pixel meets every kernel tap
-            total += 2 * inp[0].numel() // mod.in_channels * mod.out_channels * k
-        else:
-            total += 2 * out.numel() * k
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
-    with torch.no_grad():
-        model(x, mode='tensor')
-    for h in handles:
-        h.remove()
-    return total
+def _conv(n, cin, cout, k, h, w):
+    """2 * MACs of a 'same' k x k conv producing (n, cout, h, w)."""
+    return 2 * n * cout * h * w * cin * k * k
 
 
-def test_flop_count_matches_per_layer_count():
+def demo_flops(h, w, t=3, last_only=True):
+    """FLOPs of the demo model (configs/spmc/spmc_x4_demo.py) for one output frame, from the
+    architecture: VESPCN on the T-1 frame pairs, the fusion encoder on T frames, the ConvLSTM
+    (the zero-state step over x alone), the decoder on 1 step (inference) or T."""
+    p = t - 1
+    motion = (_conv(p, 2, 24, 5, h // 2, w // 2) + _conv(p, 24, 24, 3, h // 2, w // 2)
+              + _conv(p, 24, 24, 5, h // 4, w // 4) + _conv(p, 24, 24, 3, h // 4, w // 4)
+              + _conv(p, 24, 32, 3, h // 4, w // 4)
+              + _conv(p, 5, 24, 5, h // 2, w // 2) + 3 * _conv(p, 24, 24, 3, h // 2, w // 2)
+              + _conv(p, 24, 8, 3, h // 2, w // 2))
+    H, W = 4 * h, 4 * w
+    enc = (_conv(t, 1, 8, 5, H, W) + _conv(t, 8, 16, 3, H // 2, W // 2)
+           + _conv(t, 16, 16, 3, H // 2, W // 2) + _conv(t, 16, 32, 3, H // 4, W // 4))
+    lstm = _conv(1, 32, 128, 3, H // 4, W // 4) + (t - 1) * _conv(1, 64, 128, 3, H // 4, W // 4)
+    d = 1 if last_only else t
+    # a 4x4 stride-2 deconv: every input pixel meets all 16 taps
+    dec = (_conv(d, 32, 32, 3, H // 4, W // 4) + 2 * d * (H // 4) * (W // 4) * 32 * 16 * 16
+           + _conv(d, 16, 16, 3, H // 2, W // 2) + 2 * d * (H // 2) * (W // 2) * 16 * 8 * 16
+           + _conv(d, 8, 8, 3, H, W) + _conv(d, 8, 1, 5, H, W))
+    return motion + enc + lstm + dec
+
+
+def test_flop_count_matches_the_architecture():
     model = bench_model.build_model('demo')
     x = torch.rand(1, 3, 1, 12, 16) - 0.5
     counted = bench_model.count_flops(model, x)
-    by_layer = conv_flops_by_hooks(model, x)
+    expected = demo_flops(12, 16)
     # The counter also sees the bicubic upsampling's 1-D convolutions (a few 1e3 FLOPs here).
-    assert by_layer <= counted <= by_layer * 1.02
+    assert expected <= counted <= expected * 1.01
+    # the fast convolutions are switched back on afterwards
+    assert model.fusion.fast_conv and model.fusion.temporal.fast_conv
 
 
 def test_infer_record_is_consistent():
-    r = bench_model.infer('demo', 8, 12, reps=1)
-    assert r['hr'] == '32x48' and r['params'] > 0
-    assert abs(r['gflops'] - r['gflop_per_frame'] / (r['ms_per_frame'] / 1e3)) < 1e-6 * r['gflops']
+    r = bench_model.infer('demo', 8, 12, reps=1, before=None)
+    assert r['hr'] == '32x48' and r['params'] > 0 and 'ms_before' not in r
+    assert r['ms_after'] > 0 and r['cpu_ms_after'] > 0 and 'peak_mem_mb' in r  # (fresh process: RSS growth)
+    assert r['gflop_run'] * 1e9 >= demo_flops(8, 12)
     assert r['conv3x3_gflops'] > 0 and r['matmul_gflops'] > 0
+
+
+def test_import_revision_gives_a_separate_working_package():
+    old = import_revision('HEAD')
+    assert old.__name__.startswith('vsrkit_') and old.__name__ != 'vsrkit'
+    model = bench_model.build_model('demo', old)
+    assert type(model).__module__.startswith(old.__name__)
+    assert import_revision('HEAD') is old  # imported once
+    new = bench_model.build_model('demo')
+    model.load_state_dict(new.state_dict())  # the same parameters

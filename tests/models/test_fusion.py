@@ -147,3 +147,102 @@ def test_errors():
         net(torch.rand(1, 3, 16, 16), torch.rand(1, 1, 16, 16))
     with pytest.raises(ValueError, match='ref_up'):
         net(torch.rand(1, 3, 1, 16, 16), torch.rand(1, 1, 8, 8))
+
+
+def _reference_forward(net, hr, ref_up):
+    """The fusion net written out plainly (NCHW, F.conv2d, every step decoded, the ConvLSTM by
+    its equations with a zero initial state), from the net's parameters."""
+    p = dict(net.named_parameters())
+
+    def conv(name, x, stride=1, relu=True):
+        w = p[f'{name}.weight']
+        y = F.conv2d(x, w.contiguous(), p[f'{name}.bias'], stride, w.shape[-1] // 2)
+        return F.relu(y) if relu else y
+
+    def deconv(name, x):
+        return F.relu(F.conv_transpose2d(x, p[f'{name}.0.weight'].contiguous(),
+                                         p[f'{name}.0.bias'], 2, 1))
+
+    b, t, c, h, w = hr.shape
+    x = hr.reshape(b * t, c, h, w)
+    e0 = conv('enc0.0', x)
+    e2 = conv('enc2.0', conv('enc1.0', e0, 2))
+    e3 = conv('enc3.0', e2, 2).unflatten(0, (b, t))
+    hid = net.temporal.hidden_channels
+    hs, c_state = [], torch.zeros(b, hid, *e3.shape[-2:], dtype=hr.dtype)
+    h_state = torch.zeros_like(c_state)
+    for k in range(t):
+        gates = conv('temporal.gates', torch.cat((e3[:, k], h_state), 1), relu=False)
+        i, f, o, g = gates.chunk(4, 1)
+        c_state = torch.sigmoid(f) * c_state + torch.sigmoid(i) * torch.tanh(g)
+        h_state = torch.sigmoid(o) * torch.tanh(c_state)
+        hs.append(h_state)
+    g = torch.stack(hs, 1).flatten(0, 1)
+    d = conv('dec2.0', deconv('dec1', conv('dec0.0', g)) + e2)
+    d = conv('dec4.0', deconv('dec3', d) + e0)
+    return conv('out', d, relu=False).reshape(b, t, -1, h, w) + ref_up.unsqueeze(1)
+
+
+DEMO_WIDTHS = dict(enc_channels=(8, 16, 16, 32), lstm_channels=32, dec_channels=(32, 16, 16, 8, 8))
+
+
+@pytest.mark.parametrize('channels_last', [True, False])
+@pytest.mark.parametrize('fast_conv', [True, False])
+def test_fast_paths_equal_the_plain_net(channels_last, fast_conv):
+    # The demo's widths: its ConvLSTM gate conv (64 -> 128) takes the NNPACK path.
+    torch.manual_seed(0)
+    net = MODELS.build(dict(type='DetailFusionNet', channels_last=channels_last,
+                            fast_conv=fast_conv, **DEMO_WIDTHS))
+    _randomise_output(net)
+    hr = torch.randn(2, 3, 1, 28, 36)
+    ref_up = torch.randn(2, 1, 28, 36)
+    with torch.no_grad():  # the plain net in float64: the reference for the values
+        ref64 = _reference_forward(net.double(), hr.double(), ref_up.double()).float()
+    net.float()
+    hr_a = hr.clone().requires_grad_()
+    out = net(hr_a, ref_up)
+    torch.testing.assert_close(out, ref64, rtol=0, atol=1e-4)
+    with torch.no_grad():
+        last = net(hr, ref_up, last_only=True)
+    assert last.shape == (2, 1, 1, 28, 36)
+    torch.testing.assert_close(last[:, 0], ref64[:, -1], rtol=0, atol=1e-4)
+    # gradients of the input and of every parameter against the plain net's
+    net_ref = MODELS.build(dict(type='DetailFusionNet', channels_last=False, fast_conv=False,
+                                **DEMO_WIDTHS))
+    net_ref.load_state_dict(net.state_dict())
+    hr_b = hr.clone().requires_grad_()
+    out.square().sum().backward()
+    _reference_forward(net_ref, hr_b, ref_up).square().sum().backward()
+    torch.testing.assert_close(hr_a.grad, hr_b.grad, rtol=1e-4, atol=1e-5)
+    for (name, pa), pb in zip(net.named_parameters(), net_ref.parameters()):
+        torch.testing.assert_close(pa.grad, pb.grad, rtol=1e-4,
+                                   atol=1e-4 * max(1.0, pb.grad.abs().max().item()), msg=name)
+
+
+def test_state_dict_keys_and_shapes_are_those_of_the_checkpoints():
+    # Trained checkpoints must keep loading: the speed work changed no parameter.
+    net = MODELS.build(dict(type='DetailFusionNet', **DEMO_WIDTHS))
+    shapes = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    assert shapes == {
+        'enc0.0.weight': (8, 1, 5, 5), 'enc0.0.bias': (8,),
+        'enc1.0.weight': (16, 8, 3, 3), 'enc1.0.bias': (16,),
+        'enc2.0.weight': (16, 16, 3, 3), 'enc2.0.bias': (16,),
+        'enc3.0.weight': (32, 16, 3, 3), 'enc3.0.bias': (32,),
+        'temporal.gates.weight': (128, 64, 3, 3), 'temporal.gates.bias': (128,),
+        'dec0.0.weight': (32, 32, 3, 3), 'dec0.0.bias': (32,),
+        'dec1.0.weight': (32, 16, 4, 4), 'dec1.0.bias': (16,),
+        'dec2.0.weight': (16, 16, 3, 3), 'dec2.0.bias': (16,),
+        'dec3.0.weight': (16, 8, 4, 4), 'dec3.0.bias': (8,),
+        'dec4.0.weight': (8, 8, 3, 3), 'dec4.0.bias': (8,),
+        'out.weight': (1, 8, 5, 5), 'out.bias': (1,)}
+    # and a state dict saved from the channels-last net loads into an NCHW one and back
+    other = MODELS.build(dict(type='DetailFusionNet', channels_last=False, **DEMO_WIDTHS))
+    other.load_state_dict(net.state_dict())
+    net.load_state_dict(other.state_dict())
+
+
+def test_last_only_without_lstm_is_the_last_step():
+    net = _small(use_lstm=False)
+    hr, ref_up = torch.randn(2, 3, 1, 16, 20), torch.randn(2, 1, 16, 20)
+    with torch.no_grad():
+        torch.testing.assert_close(net(hr, ref_up, last_only=True), net(hr, ref_up)[:, -1:])

@@ -245,3 +245,34 @@ def test_flow_supervision_loss_uses_known_flows_only():
     # without flow_gt in the batch there is nothing to supervise
     model.set_loss_weights(dict(warp=1.0, flow=1.0))
     assert 'loss_flow' not in model(x, data['data_samples'], mode='loss')
+
+
+class _PlainFusion(torch.nn.Module):
+    """A fusion without ``last_only``: the restorer must still answer with its last step."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, hr_seq, ref_up):
+        return self.net(hr_seq, ref_up)
+
+
+def test_inference_decodes_only_the_last_step_and_gives_its_output():
+    torch.manual_seed(0)
+    model = MODELS.build(spmc_cfg())
+    _randomise_output(model)
+    x = model.data_preprocessor(batch())['inputs']
+    decoded = []  # batch sizes the last decoder layer saw
+    model.fusion.dec4.register_forward_hook(lambda m, i, o: decoded.append(o.shape[0]))
+    with torch.no_grad():
+        everything = model._fuse(x, model.forward_flows(x))  # all T steps, as in training
+        assert decoded == [x.shape[0] * 3]
+        sr = model(x, mode='tensor')
+        assert decoded[1:] == [x.shape[0]]  # inference decoded B frames: the last step only
+        torch.testing.assert_close(sr, everything[:, -1], rtol=0, atol=1e-5)
+        # a fusion module without last_only: the restorer takes the last step of its output
+        plain = MODELS.build(dict(spmc_cfg(), fusion=_PlainFusion(model.fusion)))
+        plain.motion.load_state_dict(model.motion.state_dict())
+        assert not plain._fusion_last_only
+        torch.testing.assert_close(plain(x, mode='tensor'), sr, rtol=0, atol=1e-6)

@@ -1,25 +1,40 @@
-"""Model speed: inference per frame, FLOPs and efficiency against the machine's peak; training
-iteration split into data / forward / backward / optimizer / framework overhead.
+"""Model speed: inference per frame against the machine's measured peak and training iterations,
+each the current code against the code of an earlier revision (``--before``) in one process;
+and the real training loop split into data / forward / backward / optimizer / overhead.
 
-    python tools/benchmarks/bench_model.py peak [--threads 2]
-    python tools/benchmarks/bench_model.py infer --model demo --size 180x320 [--threads 2 --reps 3]
-        [--channels-last]
+    python tools/benchmarks/bench_model.py peak [--threads 2] [--device cuda]
+    python tools/benchmarks/bench_model.py infer --model demo --size 180x320 [--reps 3]
+        [--before 51984e1 | --before none] [--compile] [--device cuda] [--amp bf16|fp16]
+    python tools/benchmarks/bench_model.py parts --model demo --size 180x320
+    python tools/benchmarks/bench_model.py train-step [--stage fusion] [--reps 10] [--before REV]
+        [--device cuda] [--amp bf16|fp16]
     python tools/benchmarks/bench_model.py train [--config configs/spmc/spmc_x4_demo.py]
-        [--stage joint] [--iters 30] [--threads 2]
-    python tools/benchmarks/bench_model.py all [--threads 2]   # the tables of docs/BENCHMARKS.md
+        [--stage joint] [--iters 30]
+    python tools/benchmarks/bench_model.py all [--threads 2] [--device cuda]   # docs/BENCHMARKS.md
 
-``peak``: the machine's own fp32 throughput: a 2048^3 matmul and a 3x3 conv (64 -> 64 channels,
-1x64x256x256, the faster of NCHW and NHWC), GFLOP/s = counted FLOPs / best (minimum) wall time of
-5 runs. ``infer`` measures it again in the same process, right after the model, so that the
+``peak``: the device's own throughput for the timed dtype: the best of a large matmul and a 3x3
+conv (64 -> 64 channels, NCHW or NHWC), GFLOP/s = counted FLOPs / minimum time of 5 runs. CPU:
+2048^3 matmul, conv on 1x64x256x256; CUDA: 8192^3 and 16x64x256x256 (a GPU needs more work in
+flight). ``infer`` measures it again in the same process, right after the models, so the
 model's share of the peak compares runs made under the same background load.
 
 ``infer``: one SR output frame (``mode='tensor'``, batch 1, 3 LR frames of the given size, Y, x4)
-of the default SPMC model (paper widths, configs/_base_/models/spmc.py) or the demo model
-(configs/spmc/spmc_x4_demo.py) under ``torch.no_grad``: minimum wall time of ``--reps`` runs, FLOPs per frame counted by
-``torch.utils.flop_counter.FlopCounterMode`` (convolutions and matmuls, 2 FLOPs per MAC), achieved
-GFLOP/s and its share of the conv peak, and the peak resident memory (the run is a fresh process,
-so ``ru_maxrss`` minus the RSS before the model was built is the model's peak). ``--channels-last``
-converts the model to NHWC memory format first (no model code changes).
+of the paper-width model (configs/_base_/models/spmc.py) or the demo model
+(configs/spmc/spmc_x4_demo.py), without gradients. The current code and the ``--before``
+revision's (imported beside it, ``tools/benchmarks/before.py``; same weights) run round-robin,
+``--reps`` rounds after a warm-up, minimum time of each. FLOPs (``torch.utils.flop_counter``,
+convolutions and matmuls, 2 per MAC) are counted twice: "as today" = the before revision's
+forward (every time step decoded) and "run" = what the current code computes, counted as direct
+convolutions (its NNPACK convolutions need fewer multiplications than that). The share of the
+peak is FLOPs as today / time / conv peak. ``--compile`` adds the current model under
+``torch.compile`` (its compile time reported apart). Peak memory: the current model's, measured
+before the old one is built (CPU: growth of the peak RSS; CUDA: ``max_memory_allocated``).
+
+``train-step``: one training iteration (loss forward, backward, Adam step) of the config's model
+in one stage (its trainable parts and loss weights), batch and crop of its train pipeline,
+before and after round-robin: minimum and median of ``--reps`` (and the minimum process CPU
+time). Also checks that both give the same losses and gradients. ``--amp``: the forward under
+autocast (fp16 with a GradScaler), the current code only makes sense then (``--before none``).
 
 ``train``: ``--iters`` iterations of the config's real mmengine loop in one stage, with the data
 preprocessor, model forward, ``optim_wrapper.backward``, ``step`` and ``zero_grad`` timed in place;
@@ -29,7 +44,9 @@ data time comes from mmengine's IterTimerHook; framework overhead = iteration ti
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
+import importlib
 import json
 import os
 import resource
@@ -42,18 +59,42 @@ import time
 import torch
 import torch.nn.functional as F
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ROOT not in sys.path:  # run as a script: the sibling module tools/benchmarks/before.py
+    sys.path.insert(0, ROOT)
 
-def best_time(fn, reps: int, warmup: int = 1) -> float:
-    """Minimum wall time over ``reps`` runs after ``warmup``: on a shared machine the
-    least-disturbed run is the best estimate of the code's own cost."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from tools.benchmarks.before import import_revision  # noqa: E402
+from vsrkit.cli import keep_freed_memory  # noqa: E402
+
+# "Before" in docs/BENCHMARKS.md: main with the model as the speed work found it (the last main
+# merged into the speed branch: the same model, leaky-ReLU motion included, none of the speed work).
+BEFORE_REV = '7a1864c'
+CONFIGS = {'default': 'configs/_base_/models/spmc.py', 'demo': 'configs/spmc/spmc_x4_demo.py'}
+
+
+def sync(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize(device)
+
+
+def min_times(fns: dict, reps: int, device: str = 'cpu', cpu: dict | None = None) -> dict:
+    """Minimum wall time of each callable over ``reps`` round-robin rounds after a warm-up
+    round: all of them see the same background load; the least-disturbed run is the best
+    estimate of each one's own cost. ``cpu``, if given, receives the minimum process CPU time
+    of each (all threads; on one thread the figure preemption by other processes cannot
+    inflate)."""
+    best: dict = {}
+    for r in range(reps + 1):
+        for name, fn in fns.items():
+            sync(device)
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            sync(device)
+            if r:
+                best[name] = min(best.get(name, float('inf')), time.perf_counter() - t0)
+                if cpu is not None:
+                    cpu[name] = min(cpu.get(name, float('inf')), time.process_time() - c0)
+    return best
 
 
 def rss_mb() -> float:
@@ -61,50 +102,225 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
 
 
-def peak() -> dict:
-    """Measured fp32 GFLOP/s of a large matmul and a 3x3 conv on this machine."""
-    a, b = torch.rand(2048, 2048), torch.rand(2048, 2048)
-    t_mm = best_time(lambda: a @ b, 5)
-    x, w = torch.rand(1, 64, 256, 256), torch.rand(64, 64, 3, 3)
-    t_conv = best_time(lambda: F.conv2d(x, w, padding=1), 5)
-    # The same conv in NHWC (oneDNN's native layout on CPU): the better of the two is the peak.
+def peak(device: str = 'cpu', dtype: torch.dtype = torch.float32) -> dict:
+    """Measured GFLOP/s of a large matmul and a 3x3 64->64 conv (the faster layout) here."""
+    cuda = device.startswith('cuda')
+    n, batch = (8192, 16) if cuda else (2048, 1)
+    a, b = (torch.rand(n, n, device=device, dtype=dtype) for _ in range(2))
+    x = torch.rand(batch, 64, 256, 256, device=device, dtype=dtype)
+    w = torch.rand(64, 64, 3, 3, device=device, dtype=dtype)
     xl, wl = x.to(memory_format=torch.channels_last), w.to(memory_format=torch.channels_last)
-    t_conv = min(t_conv, best_time(lambda: F.conv2d(xl, wl, padding=1), 5))
-    return dict(matmul_gflops=2 * 2048 ** 3 / t_mm / 1e9,
-                conv3x3_gflops=2 * 64 * 64 * 9 * 256 * 256 / t_conv / 1e9)
+    t = min_times({'mm': lambda: a @ b, 'nchw': lambda: F.conv2d(x, w, padding=1),
+                   'nhwc': lambda: F.conv2d(xl, wl, padding=1)}, 5, device)
+    return dict(matmul_gflops=2 * n ** 3 / t['mm'] / 1e9,
+                conv3x3_gflops=2 * batch * 64 * 64 * 9 * 256 * 256 / min(t['nchw'], t['nhwc']) / 1e9)
 
 
-def build_model(kind: str):
+def model_config(kind: str):
     from mmengine.config import Config
-    from vsrkit.registry import MODELS
-    path = {'default': 'configs/_base_/models/spmc.py', 'demo': 'configs/spmc/spmc_x4_demo.py'}[kind]
-    cfg = Config.fromfile(path).model
-    return MODELS.build(cfg).eval()
+    return Config.fromfile(os.path.join(ROOT, CONFIGS[kind])).model
+
+
+def build_model(kind: str, package=None):
+    """The ``kind`` model of the current code, or of an imported ``package`` (see before.py)."""
+    if package is None:
+        from vsrkit.registry import MODELS
+    else:
+        importlib.import_module(package.__name__ + '.models')
+        MODELS = package.registry.MODELS
+    return MODELS.build(model_config(kind)).eval()
+
+
+@contextlib.contextmanager
+def direct_convolutions(model):
+    """Turn the model's fast convolutions (``fast_conv``) off: the FLOP counter then sees every
+    convolution as the direct one it replaces."""
+    mods = [m for m in model.modules() if getattr(m, 'fast_conv', False)]
+    for m in mods:
+        m.fast_conv = False
+    try:
+        yield model
+    finally:
+        for m in mods:
+            m.fast_conv = True
 
 
 def count_flops(model, x) -> int:
     from torch.utils.flop_counter import FlopCounterMode
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    with torch.no_grad(), direct_convolutions(model), FlopCounterMode(display=False) as counter:
         model(x, mode='tensor')
     return counter.get_total_flops()
 
 
-def infer(kind: str, h: int, w: int, reps: int, channels_last: bool = False) -> dict:
-    torch.manual_seed(0)
-    base_rss = rss_mb()
+def parts(kind: str, h: int, w: int, reps: int) -> dict:
+    """Time of each part of one output frame, and what a sliding window could share.
+
+    Window k (centre k) needs the flows F(k-1 -> k) and F(k+1 -> k), the splats of its frames by
+    those flows, the bicubic of frame k, and the fusion over the splats: every piece depends on
+    the centre, so the next window shares none of them. Exactly shareable: per-frame work only,
+    i.e. the colour conversion (done once per frame already) and, inside VESPCN, the frame's
+    half of the first coarse and fine convolutions (a conv over concat(frame_i, frame_0) is the
+    sum of one conv per frame): counted here as FLOPs.
+    """
+    from vsrkit.ops import bicubic_upsample
     model = build_model(kind)
-    if channels_last:  # NHWC weights: oneDNN convolutions then skip their per-call reorders
-        model = model.to(memory_format=torch.channels_last)
-    x = torch.rand(1, model.num_frames, model.in_channels, h, w) - 0.5
+    t = model.num_frames
+    x = torch.rand(1, t, model.in_channels, h, w) - 0.5
     with torch.no_grad():
-        t = best_time(lambda: model(x, mode='tensor'), reps)
-    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB -> MB on Linux
-    flops = count_flops(model, x)
-    params = sum(p.numel() for p in model.parameters())
-    pk = peak()  # in the same process and minute: the same background load as the model run
-    return dict(model=kind + (' NHWC' if channels_last else ''), lr=f'{h}x{w}', hr=f'{h * model.scale}x{w * model.scale}', params=params,
-                ms_per_frame=t * 1e3, gflop_per_frame=flops / 1e9, gflops=flops / t / 1e9,
-                peak_mem_mb=peak_rss - base_rss, **pk)
+        flows = model.forward_flows(x)
+        hr = model.compensation(x.flatten(0, 1), flows.flatten(0, 1))
+        hr = hr.view(1, t, *hr.shape[1:])
+        ref_up = bicubic_upsample(x[:, t // 2], model.scale)
+        times = min_times({
+            'total': lambda: model(x, mode='tensor'),
+            'motion': lambda: model.forward_flows(x),
+            'compensation': lambda: model.compensation(x.flatten(0, 1), flows.flatten(0, 1)),
+            'bicubic': lambda: bicubic_upsample(x[:, t // 2], model.scale),
+            'fusion': lambda: model.fusion(hr, ref_up, last_only=True)}, reps)
+    c = model.in_channels
+    shareable = 0
+    for head, lr_scale in ((model.motion.coarse[0], 2), (model.motion.fine[0], 2)):
+        k = head.kernel_size[0]
+        out_px = (h // lr_scale) * (w // lr_scale)
+        # the frame_i part: C of its input channels, for each of the T-1 pairs
+        shareable += 2 * (t - 1) * out_px * head.out_channels * c * k * k
+    return dict(model=kind, lr=f'{h}x{w}', threads=torch.get_num_threads(),
+                **{f'ms_{k}': v * 1e3 for k, v in times.items()},
+                gflop_run=count_flops(model, x) / 1e9, gflop_shareable=shareable / 1e9)
+
+
+def _autocast(device: str, amp: str | None):
+    if amp is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device.split(':')[0], dtype={'bf16': torch.bfloat16, 'fp16': torch.float16}[amp])
+
+
+def infer(kind: str, h: int, w: int, reps: int, before: str | None = BEFORE_REV,
+          device: str = 'cpu', amp: str | None = None, compile: bool = False) -> dict:
+    torch.manual_seed(0)
+    cuda = device.startswith('cuda')
+    base_rss = rss_mb()
+    model = build_model(kind).to(device)
+    # The output conv starts at zero (the untrained net returns bicubic): give it weights, so
+    # that comparing outputs tests the whole net.
+    torch.nn.init.normal_(model.fusion.out.weight, std=0.05)
+    x = torch.rand(1, model.num_frames, model.in_channels, h, w, device=device) - 0.5
+
+    def run(m):
+        with torch.no_grad(), _autocast(device, amp):
+            return m(x, mode='tensor')
+
+    if cuda:
+        torch.cuda.reset_peak_memory_stats(device)
+    out = run(model)
+    sync(device)
+    mem = (torch.cuda.max_memory_allocated(device) / 2 ** 20 if cuda else
+           resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base_rss)
+    fns = {'after': functools.partial(run, model)}
+    rec = dict(model=kind, lr=f'{h}x{w}', hr=f'{h * model.scale}x{w * model.scale}',
+               params=sum(p.numel() for p in model.parameters()), device=device, amp=amp or 'fp32',
+               threads=torch.get_num_threads(), peak_mem_mb=mem,
+               gflop_run=count_flops(model, x) / 1e9)
+    if compile:
+        compiled = torch.compile(model)
+        t0 = time.perf_counter()
+        torch.testing.assert_close(run(compiled), out, rtol=0, atol=1e-4)
+        rec['compile_s'] = time.perf_counter() - t0
+        fns['compiled'] = functools.partial(run, compiled)
+    if before is not None:
+        old = build_model(kind, import_revision(before)).to(device)
+        old.load_state_dict(model.state_dict())
+        rec['max_abs_diff'] = (run(old) - out).abs().max().item()
+        rec['gflop_today'] = count_flops(old, x) / 1e9
+        fns['before'] = functools.partial(run, old)
+    cpu: dict = {}
+    times = min_times(fns, reps, device, cpu)
+    rec.update({f'ms_{k}': v * 1e3 for k, v in times.items()})
+    rec.update({f'cpu_ms_{k}': v * 1e3 for k, v in cpu.items()})
+    rec.update(peak(device, {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp, torch.float32)))
+    return rec
+
+
+def stage_setup(cfg, stage: str):
+    """(trainable part names, loss weights) of ``stage`` in the config's StageHook."""
+    hook = next(h for h in cfg.custom_hooks if h['type'] == 'StageHook')
+    chosen = [st for st in hook['stages'] if st['name'] == stage]
+    if not chosen:
+        raise SystemExit(f'no stage {stage!r} in the StageHook of this config')
+    return chosen[0]['trainable'], chosen[0]['loss_weights']
+
+
+def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
+               device: str = 'cpu', amp: str | None = None) -> dict:
+    """One training iteration of the current and the ``before`` model, round-robin (with
+    ``amp``: the forward under autocast, fp16 with a GradScaler)."""
+    from mmengine.config import Config
+    from vsrkit.registry import MODELS
+    cfg = Config.fromfile(config)
+    trainable, weights = stage_setup(cfg, stage)
+    loader = cfg.train_dataloader
+    crop = next(t['gt_patch_size'] for t in loader.dataset.pipeline if t['type'] == 'PairedRandomCrop')
+    torch.manual_seed(0)
+    new = MODELS.build(cfg.model).to(device)
+    torch.nn.init.normal_(new.fusion.out.weight, std=0.05)
+    models = [('after', new)]
+    if before is not None:
+        old_pkg = import_revision(before)
+        importlib.import_module(old_pkg.__name__ + '.models')
+        old = old_pkg.registry.MODELS.build(cfg.model).to(device)
+        old.load_state_dict(new.state_dict())
+        models.insert(0, ('before', old))
+    s, t, c = new.scale, new.num_frames, new.in_channels
+    b = loader.batch_size
+    x = torch.rand(b, t, c, crop // s, crop // s, device=device) - 0.5
+    gt = torch.rand(b, c, crop, crop, device=device) - 0.5
+    scaler = torch.amp.GradScaler(device.split(':')[0]) if amp == 'fp16' else None
+    steps, grads = {}, {}
+    for name, m in models:
+        m.set_loss_weights(weights)
+        for part in ('motion', 'compensation', 'fusion'):
+            if hasattr(m, part):
+                getattr(m, part).requires_grad_(part in trainable)
+        params = [p for p in m.parameters() if p.requires_grad]
+        with _autocast(device, amp):
+            losses = m(x, dict(gt=gt), mode='loss')
+        grads[name] = (sum(losses.values()).item(),
+                       torch.autograd.grad(sum(losses.values()), params))
+        opt = torch.optim.Adam(params, lr=1e-4)
+
+        def step(m=m, opt=opt):
+            with _autocast(device, amp):
+                loss = sum(m(x, dict(gt=gt), mode='loss').values())
+            if scaler is None:
+                loss.backward()
+                opt.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+            opt.zero_grad(set_to_none=True)
+        steps[name] = step
+    diff = (max((a - b).abs().max().item() for a, b in zip(grads['before'][1], grads['after'][1]))
+            if 'before' in grads else float('nan'))
+    rounds: dict = {k: [] for k in steps}
+    cpu: dict = {}
+    for r in range(reps + 1):
+        for k, fn in steps.items():
+            sync(device)
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            sync(device)
+            if r:
+                rounds[k].append(time.perf_counter() - t0)
+                cpu[k] = min(cpu.get(k, float('inf')), time.process_time() - c0)
+    rec = dict(config=config, stage=stage, batch=b, crop=crop, threads=torch.get_num_threads(),
+               device=device, amp=amp or 'fp32', max_grad_diff=diff,
+               **{f'loss_{k}': v[0] for k, v in grads.items()})
+    for k, v in rounds.items():
+        rec[f'ms_{k}_min'] = min(v) * 1e3
+        rec[f'ms_{k}_median'] = statistics.median(v) * 1e3
+        rec[f'cpu_ms_{k}'] = cpu[k] * 1e3
+    return rec
 
 
 class _Timed:
@@ -135,10 +351,8 @@ def train_split(config: str, stage: str, iters: int, skip: int = 5) -> dict:
     work = tempfile.mkdtemp(prefix='bench_train_')
     cfg = configure_run(load_config(config), config, work)
     hook = next(h for h in cfg.custom_hooks if h['type'] == 'StageHook')
-    chosen = [st for st in hook['stages'] if st['name'] == stage]
-    if not chosen:
-        raise SystemExit(f'{config}: no stage {stage!r} in its StageHook')
-    hook['stages'] = [dict(chosen[0], begin=0)]
+    stage_setup(cfg, stage)
+    hook['stages'] = [dict(st, begin=0) for st in hook['stages'] if st['name'] == stage]
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters)
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.param_scheduler = []
@@ -178,60 +392,96 @@ def run_child(args: list[str], threads: int) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def load_average() -> str:
+    return ' '.join(open('/proc/loadavg').read().split()[:3])
+
+
+def infer_row(r: dict) -> str:
+    """One markdown row: before and after, ms/frame and % of the conv peak (FLOPs as today)."""
+    pk = r['conv3x3_gflops']
+    today, run = r['gflop_today'], r['gflop_run']
+    cells = [r['model'], r['lr'], f"{r['params']:,}", f'{today:.1f}', f'{run:.1f}',
+             f"{r['ms_before']:.0f}", f"{100 * today / (r['ms_before'] / 1e3) / pk:.0f}%",
+             f"{r['ms_after']:.0f}", f"{100 * today / (r['ms_after'] / 1e3) / pk:.0f}%",
+             f"{r['ms_before'] / r['ms_after']:.2f}x",
+             f"{r['ms_compiled']:.0f} ({r['compile_s']:.0f} s)" if 'ms_compiled' in r else '-',
+             f"{pk:.0f} / {r['matmul_gflops']:.0f}", f"{r['peak_mem_mb']:.0f}", f"{r['max_abs_diff']:.1e}"]
+    return '| ' + ' | '.join(cells) + ' |'
+
+
+INFER_HEADER = ('| model | LR in | params | GFLOP as today | GFLOP run | before ms | before % of peak '
+                '| after ms | after % of peak | speed-up | compiled ms (compile time) '
+                '| conv / matmul peak GFLOP/s | peak mem MB (after) | max abs diff |\n'
+                '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('what', choices=['peak', 'infer', 'train', 'all'])
-    ap.add_argument('--model', choices=['default', 'demo'], default='demo')
+    ap.add_argument('what', choices=['peak', 'infer', 'parts', 'train-step', 'train', 'all'])
+    ap.add_argument('--model', choices=sorted(CONFIGS), default='demo')
     ap.add_argument('--size', default='180x320', help='LR input HxW')
     ap.add_argument('--reps', type=int, default=3)
-    ap.add_argument('--channels-last', action='store_true', help='infer: NHWC weights')
+    ap.add_argument('--before', default=BEFORE_REV,
+                    help="git revision to compare with ('none': the current code only)")
+    ap.add_argument('--compile', action='store_true', help='infer: also time torch.compile')
+    ap.add_argument('--device', default='cpu', help="cpu or cuda[:N]")
+    ap.add_argument('--amp', choices=['bf16', 'fp16'], default=None,
+                    help='infer, train-step: autocast dtype (fp16 training adds a GradScaler)')
     ap.add_argument('--config', default='configs/spmc/spmc_x4_demo.py')
     ap.add_argument('--stage', default='joint')
     ap.add_argument('--iters', type=int, default=30)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--allocator', choices=['reuse', 'default'], default='reuse',
+                    help="reuse: keep freed memory as the vsrkit tools do (keep_freed_memory); "
+                         "default: glibc's own behaviour")
     ap.add_argument('--json', action='store_true', help='print one JSON line (used by "all")')
     args = ap.parse_args(argv)
+    if args.allocator == 'reuse':
+        keep_freed_memory()
     torch.set_num_threads(args.threads)
+    before = None if args.before.lower() == 'none' else args.before
+    if args.device.startswith('cuda'):
+        if not torch.cuda.is_available():
+            raise SystemExit('bench_model.py: error: --device cuda: no CUDA device here')
+        torch.backends.cudnn.benchmark = True
     if args.what == 'peak':
-        res = peak()
+        res = peak(args.device)
     elif args.what == 'infer':
         h, w = (int(v) for v in args.size.lower().split('x'))
-        res = infer(args.model, h, w, args.reps, args.channels_last)
+        res = infer(args.model, h, w, args.reps, before, args.device, args.amp, args.compile)
+    elif args.what == 'parts':
+        h, w = (int(v) for v in args.size.lower().split('x'))
+        res = parts(args.model, h, w, args.reps)
+    elif args.what == 'train-step':
+        res = train_step(args.config, args.stage, args.reps, before, args.device, args.amp)
     elif args.what == 'train':
         res = train_split(args.config, args.stage, args.iters)
     if args.what != 'all':
         print(json.dumps(res) if args.json else '\n'.join(f'{k}: {v}' for k, v in res.items()))
         return
 
-    print(f'torch {torch.__version__}, {args.threads} threads, fp32; load average before: '
-          f'{open("/proc/loadavg").read().split()[:3]}')
-    pk = run_child(['peak'], args.threads)
-    print(f"\nmachine peak: matmul 2048^3 {pk['matmul_gflops']:.1f} GFLOP/s, "
-          f"conv3x3 64->64 @256x256 {pk['conv3x3_gflops']:.1f} GFLOP/s")
-    print('\n| model | LR in | HR out | params | ms/frame | GFLOP/frame | GFLOP/s | conv / matmul peak '
-          '| % of conv peak | peak mem MB |')
-    print('|---|---|---|---|---|---|---|---|---|---|')
-    for model, size, reps, extra in (('demo', '180x320', args.reps, []),
-                                     ('demo', '180x320', args.reps, ['--channels-last']),
-                                     ('demo', '360x640', args.reps, []),
-                                     ('demo', '360x640', args.reps, ['--channels-last']),
-                                     ('default', '180x320', 1, [])):
-        r = run_child(['infer', '--model', model, '--size', size, '--reps', str(reps), *extra],
-                      args.threads)
-        print(f"| {r['model']} | {r['lr']} | {r['hr']} | {r['params']:,} | {r['ms_per_frame']:.0f} "
-              f"| {r['gflop_per_frame']:.1f} | {r['gflops']:.1f} "
-              f"| {r['conv3x3_gflops']:.1f} / {r['matmul_gflops']:.1f} "
-              f"| {100 * r['gflops'] / r['conv3x3_gflops']:.0f}% | {r['peak_mem_mb']:.0f} |", flush=True)
-    print('\n| config | stage | batch | iter ms | data | preprocess | forward | backward | step | zero_grad '
-          '| overhead | overhead % |')
-    print('|---|---|---|---|---|---|---|---|---|---|---|---|')
-    for stage in ('motion', 'fusion', 'joint'):
-        r = run_child(['train', '--config', args.config, '--stage', stage, '--iters', str(args.iters)],
-                      args.threads)
-        print(f"| {os.path.basename(r['config'])} | {stage} | {r['batch']} | {r['iter']:.0f} | "
-              + ' | '.join(f"{r[k]:.0f}" for k in ('data', 'preprocess', 'forward', 'backward', 'step',
-                                                   'zero_grad', 'overhead'))
-              + f" | {100 * r['overhead'] / r['iter']:.1f}% |", flush=True)
+    print(f'torch {torch.__version__}, device {args.device}, {args.threads} threads, fp32; '
+          f'before = {before}; load average {load_average()}', flush=True)
+    print('\n' + INFER_HEADER)
+    cases = [('demo', '180x320', args.reps), ('demo', '360x640', args.reps),
+             ('default', '180x320', 2), ('default', '360x640', 1)]
+    for model, size, reps in cases:
+        r = run_child(['infer', '--model', model, '--size', size, '--reps', str(reps),
+                       '--before', str(before), '--device', args.device], args.threads)
+        print(infer_row(r) + f'  <!-- load {load_average()} -->', flush=True)
+    print('\n| config | stage | batch | threads | before ms/iter (min / median) '
+          '| after ms/iter (min / median) | speed-up (min) | max grad diff |')
+    print('|---|---|---|---|---|---|---|---|')
+    for stage in ('fusion', 'joint'):
+        for threads in (1, args.threads):
+            r = run_child(['train-step', '--config', args.config, '--stage', stage,
+                           '--reps', str(args.iters), '--before', str(before),
+                           '--device', args.device], threads)
+            print(f"| {os.path.basename(r['config'])} | {stage} | {r['batch']} | {threads} "
+                  f"| {r['ms_before_min']:.0f} / {r['ms_before_median']:.0f} "
+                  f"| {r['ms_after_min']:.0f} / {r['ms_after_median']:.0f} "
+                  f"| {r['ms_before_min'] / r['ms_after_min']:.2f}x | {r['max_grad_diff']:.1e} |"
+                  f'  <!-- load {load_average()} -->', flush=True)
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 """SPMC splat versus grid_sample: throughput of the warp ops at equal output size.
 
     python tools/benchmarks/bench_ops.py [--scales 2 3 4] [--sizes 256x256 480x640 720x1280]
-        [--batch 4] [--channels 1] [--threads 2] [--reps 7] [--flow 2.0]
+        [--batch 4] [--channels 1] [--threads 2] [--reps 7] [--flow 2.0] [--device cuda]
 
 For every scale s and high-res output size H x W (the LR input is H/s x W/s):
   - ``spmc_warp`` (vsrkit.ops): forward, and forward + backward (gradients for image and flow);
@@ -13,7 +13,8 @@ The ops are timed round-robin (one run of each in turn, ``--reps`` rounds after 
 so that all of them see the same background load, and the minimum over the rounds is reported:
 on a shared machine the least-disturbed run is the best estimate of an op's own cost. Prints
 that time, the throughput in output megapixels per second (batch * H * W / time) and the ratio
-time(op) / time(grid_sample); the goal is ratio <= 1 for SPMC forward + backward.
+time(op) / time(grid_sample); the goal is ratio <= 1 for SPMC forward + backward. On CUDA
+(``--device cuda``) every timed call ends with ``torch.cuda.synchronize``.
 """
 from __future__ import annotations
 
@@ -51,13 +52,16 @@ def reference_spmc(img: torch.Tensor, flow: torch.Tensor, scale: float) -> torch
     return out.view(c, n, oh, ow).permute(1, 0, 2, 3)
 
 
-def min_times(fns: dict, reps: int) -> dict:
+def min_times(fns: dict, reps: int, device: str = 'cpu') -> dict:
     """Minimum wall time of each callable over ``reps`` round-robin rounds (after a warm-up)."""
+    sync = torch.cuda.synchronize if device.startswith('cuda') else (lambda: None)
     best = {}
     for r in range(reps + 1):
         for name, fn in fns.items():
+            sync()
             t0 = time.perf_counter()
             fn()
+            sync()
             dt = time.perf_counter() - t0
             if r > 0:  # round 0 is the warm-up
                 best[name] = min(best.get(name, float('inf')), dt)
@@ -69,19 +73,20 @@ def _no_grad(fn, img, flow):
         return fn(img, flow)
 
 
-def make_case(n: int, c: int, h: int, w: int, max_flow: float, seed: int = 0):
+def make_case(n: int, c: int, h: int, w: int, max_flow: float, seed: int = 0, device='cpu'):
     g = torch.Generator().manual_seed(seed)
     img = torch.rand(n, c, h, w, generator=g)
     flow = (torch.rand(n, 2, h, w, generator=g) * 2 - 1) * max_flow
-    return img, flow
+    return img.to(device), flow.to(device)
 
 
-def timings(scale: int, out_h: int, out_w: int, n: int, c: int, reps: int, max_flow: float) -> dict:
+def timings(scale: int, out_h: int, out_w: int, n: int, c: int, reps: int, max_flow: float,
+            device: str = 'cpu') -> dict:
     """Minimum seconds of each op at one configuration (keys: '<op> fwd' / '<op> fwd+bwd')."""
     h, w = out_h // scale, out_w // scale
-    lr, lr_flow = make_case(n, c, h, w, max_flow)
-    hr, hr_flow = make_case(n, c, h * scale, w * scale, max_flow * scale, seed=1)
-    grad_hr = torch.rand(n, c, h * scale, w * scale)
+    lr, lr_flow = make_case(n, c, h, w, max_flow, device=device)
+    hr, hr_flow = make_case(n, c, h * scale, w * scale, max_flow * scale, seed=1, device=device)
+    grad_hr = torch.rand(n, c, h * scale, w * scale, device=device)
 
     def fwd_bwd(fn, img, flow):
         img = img.clone().requires_grad_(True)
@@ -100,8 +105,7 @@ def timings(scale: int, out_h: int, out_w: int, n: int, c: int, reps: int, max_f
         fn = backward_warp if fn is None else fn
         fns[f'{name} fwd'] = functools.partial(_no_grad, fn, img, flow)
         fns[f'{name} fwd+bwd'] = fwd_bwd(fn, img, flow)
-    out = min_times(fns, reps)
-    return out
+    return min_times(fns, reps, device)
 
 
 def main(argv=None) -> None:
@@ -114,17 +118,21 @@ def main(argv=None) -> None:
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--reps', type=int, default=7)
     ap.add_argument('--flow', type=float, default=2.0, help='max |flow| in LR pixels')
+    ap.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch}, '
-          f'C={args.channels}, float32; times are the minimum of {args.reps} round-robin runs')
+    if args.device.startswith('cuda') and not torch.cuda.is_available():
+        raise SystemExit('bench_ops.py: error: --device cuda: no CUDA device here')
+    print(f'torch {torch.__version__}, {args.device}, {torch.get_num_threads()} threads, batch '
+          f'{args.batch}, C={args.channels}, float32; times are the minimum of {args.reps} '
+          'round-robin runs')
     print('| scale | HR out | op | fwd ms | fwd Mpx/s | fwd ratio | fwd+bwd ms | fwd+bwd Mpx/s | fwd+bwd ratio |')
     print('|---|---|---|---|---|---|---|---|---|')
     for size in args.sizes:
         H, W = (int(v) for v in size.lower().split('x'))
         for s in args.scales:
             oh, ow = H - H % s, W - W % s
-            t = timings(s, oh, ow, args.batch, args.channels, args.reps, args.flow)
+            t = timings(s, oh, ow, args.batch, args.channels, args.reps, args.flow, args.device)
             mpx = args.batch * oh * ow / 1e6
             for op in ('spmc', 'reference', 'grid_sample'):
                 f, fb = t[f'{op} fwd'], t[f'{op} fwd+bwd']

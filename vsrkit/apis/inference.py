@@ -27,6 +27,7 @@ from vsrkit.ops import rgb_to_ycbcr, ycbcr_to_rgb
 from vsrkit.ops.upsample import bicubic_upsample
 from vsrkit.registry import MODELS
 from vsrkit.utils.checkpoint import fitting_state_dict, load_checkpoint_file, patch_mmengine
+from vsrkit.utils.compile import compile_with_fallback
 
 from .tiling import receptive_margin, tiled_forward
 
@@ -51,7 +52,8 @@ def load_weights(model: nn.Module, checkpoint: str) -> None:
     model.load_state_dict(state, strict=True)
 
 
-def init_model(config, checkpoint: str | None = None, device: str = 'cpu') -> nn.Module:
+def init_model(config, checkpoint: str | None = None, device: str = 'cpu',
+               compile: bool = False) -> nn.Module:
     """Build the restorer of ``config`` (``cfg.model``), load ``checkpoint``, set eval mode.
 
     Args:
@@ -62,6 +64,8 @@ def init_model(config, checkpoint: str | None = None, device: str = 'cpu') -> nn
             name's own weights (their sha256 checked first); for a config, the initial weights
             (only sensible for parameter-free models such as ``BicubicVSR`` or speed tests).
         device: torch device string.
+        compile: run the model's forward under ``torch.compile``, falling back to eager
+            execution if that fails (:func:`vsrkit.utils.compile.compile_with_fallback`).
 
     Returns:
         The model, in eval mode on ``device``, with ``scale``, ``num_frames``, ``in_channels``
@@ -83,7 +87,10 @@ def init_model(config, checkpoint: str | None = None, device: str = 'cpu') -> nn
                           'inference needs a vsrkit restorer')
     if checkpoint is not None:
         load_weights(model, checkpoint)
-    return model.to(device).eval()
+    model = model.to(device).eval()
+    if compile:
+        model.forward = compile_with_fallback(model.forward)
+    return model
 
 
 def check_scale(model: nn.Module, scale: int | None) -> None:

@@ -8,10 +8,12 @@ Every tool answers bad input the same way, through :func:`entry_point`: one line
 (:func:`load_checked_config`).
 
 This package imports only the standard library and :mod:`vsrkit.errors`, so a tool can set
-process-wide settings (:func:`one_blas_thread_per_process`) before numpy is loaded.
+process-wide settings (:func:`one_blas_thread_per_process`) before numpy is loaded; every tool
+keeps freed memory for reuse (:func:`keep_freed_memory`).
 """
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 import sys
@@ -33,7 +35,8 @@ def last_line(err: BaseException) -> str:
 def entry_point(prog: str, interrupted: str = 'interrupted') -> Callable:
     """Decorator turning ``run(argv) -> int | None`` into a tool's ``main(argv=None) -> int``.
 
-    ``main`` applies vsrkit's mmengine patches (:func:`vsrkit.utils.checkpoint.patch_mmengine`:
+    ``main`` keeps freed memory for reuse (:func:`keep_freed_memory`), applies vsrkit's mmengine
+    patches (:func:`vsrkit.utils.checkpoint.patch_mmengine`:
     weights-only checkpoint loading, atomic saves), runs the tool, and reports a
     :class:`vsrkit.errors.VSRKitError` or an ``OSError`` (the message names the file) as
     ``<prog>: error: <one line>`` with the error's exit code, Ctrl-C as ``<prog>: <interrupted>``
@@ -43,6 +46,7 @@ def entry_point(prog: str, interrupted: str = 'interrupted') -> Callable:
         @functools.wraps(run)
         def main(argv: Optional[list] = None) -> int:
             try:
+                keep_freed_memory()
                 from vsrkit.utils.checkpoint import patch_mmengine
                 patch_mmengine()
                 return run(argv) or 0
@@ -90,3 +94,20 @@ def one_blas_thread_per_process() -> None:
     if 'numpy' not in sys.modules:
         for var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
             os.environ.setdefault(var, '1')
+
+
+def keep_freed_memory() -> None:
+    """Let glibc's malloc keep freed blocks (up to 32 MB each) for reuse instead of handing
+    them back to the OS.
+
+    By default it returns large freed blocks (``munmap``, heap trimming) and the next
+    allocation maps fresh zeroed pages: a demo training iteration page-faulted ~13,000 times
+    (17% of its CPU time), a demo inference frame ~13,000 times (8%); with this, nearly never
+    (docs/BENCHMARKS.md). The cost: a process keeps its peak heap. No-op without glibc."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
+    mallopt(m_mmap_threshold, 32 << 20)  # the largest value glibc accepts
+    mallopt(m_trim_threshold, (1 << 31) - 1)

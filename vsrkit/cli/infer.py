@@ -5,7 +5,7 @@
     python tools/infer.py CONFIG CKPT INPUT OUTPUT [--codec C] [--crf Q] [--preset P]
                           [--no-audio] [--compare VIDEO [--compare-mode split|wipe]]
                           [--start N] [--max-frames N] [--fps F] [--tile N] [--tile-overlap N]
-                          [--scale-check [--panel PNG]] [--scale S] [--device D]
+                          [--scale-check [--panel PNG]] [--scale S] [--device D] [--threads N] [--compile]
     python tools/infer.py --list-models
 
 NAME: a model shipped with vsrkit (or exported with tools/export_model.py), with its own
@@ -92,6 +92,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--max-frames', type=int, default=None, help='process at most N frames')
     p.add_argument('--device', default='cpu', help='torch device (cpu, cuda, cuda:1, ...)')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    p.add_argument('--compile', action='store_true',
+                   help='torch.compile the model (eager if compiling fails; ~5%% faster on the '
+                        'CPU after a ~1 min compile, see docs/BENCHMARKS.md)')
     p.add_argument('--no-progress', action='store_true', help='no progress line on stderr')
     return p.parse_intermixed_args(argv)  # options may come between the positionals
 
@@ -175,7 +178,7 @@ def _run(args: argparse.Namespace) -> None:
     check_device(args.device)
     named = model_zoo.looks_like_name(config)  # a model's config was checked when exported
     cfg = config if named else load_checked_config(config, build_model=False)
-    model = init_model(cfg, ckpt, device=args.device)
+    model = init_model(cfg, ckpt, device=args.device, compile=args.compile)
     if ckpt is None and not named and any(True for _ in model.parameters()):
         print(f'infer.py: warning: no checkpoint, {type(model).__name__} runs with its '
               'initial (untrained) weights', file=sys.stderr)

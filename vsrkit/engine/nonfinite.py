@@ -49,9 +49,7 @@ class NonFiniteGuardOptimWrapper(OptimWrapper):
         if self.should_update():
             # A finite loss can still give NaN/Inf gradients (e.g. a sqrt at 0): one
             # such step would poison the weights and Adam's moments for good.
-            grads = [p.grad.detach() for g in self.optimizer.param_groups for p in g['params']
-                     if p.grad is not None]
-            if not self._all_finite(grads):
+            if not self._grads_finite():
                 self._skip('gradient', zero_kwargs)
                 return
             self.step(**(step_kwargs or {}))
@@ -66,6 +64,15 @@ class NonFiniteGuardOptimWrapper(OptimWrapper):
         code clips only the ConvLSTM's gradients at global norm 3, leaving the rest free.
         All parameters sharing one ``max_grad_norm`` value are clipped by their joint norm.
         """
+        self._clip_param_groups()
+        super().step(**kwargs)
+
+    def _grads_finite(self) -> bool:
+        grads = [p.grad.detach() for g in self.optimizer.param_groups for p in g['params']
+                 if p.grad is not None]
+        return self._all_finite(grads)
+
+    def _clip_param_groups(self) -> None:
         # mmengine's constructor makes one group per parameter: the global norm is over all
         # parameters that share a max_grad_norm value.
         buckets: dict[float, list] = {}
@@ -76,7 +83,6 @@ class NonFiniteGuardOptimWrapper(OptimWrapper):
         for max_norm, params in buckets.items():
             if params:
                 torch.nn.utils.clip_grad_norm_(params, max_norm)
-        super().step(**kwargs)
 
     @staticmethod
     def _all_finite(tensors) -> bool:

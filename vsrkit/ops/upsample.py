@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .precision import float32_op
+
 _TAPS = 5  # input pixels k-2 .. k+2
 
 
@@ -64,6 +66,7 @@ def _upsample_last_axis(x: Tensor, weights: Tensor) -> Tensor:
     return out.transpose(1, 2).reshape(*x.shape[:-1], n * s)  # interleave: pixel s*k+r
 
 
+@float32_op
 def bicubic_upsample(x: Tensor, scale: int) -> Tensor:
     """MATLAB ``imresize(x, scale, 'bicubic')`` for an integer ``scale`` >= 1.
 
@@ -74,7 +77,8 @@ def bicubic_upsample(x: Tensor, scale: int) -> Tensor:
         scale: integer upscaling factor.
 
     Returns:
-        (N, C, scale*h, scale*w) tensor of the same dtype and device.
+        (N, C, scale*h, scale*w) tensor of the same dtype (float32 for a half-precision input
+        or under autocast: :func:`vsrkit.ops.precision.float32_op`) and device.
     """
     if isinstance(scale, float) and scale.is_integer():
         scale = int(scale)

@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .precision import float32_op
+
 
 def _check_pair(img: Tensor, flow: Tensor, name: str) -> None:
     if img.dim() != 4 or flow.dim() != 4 or flow.shape[1] != 2:
@@ -26,6 +28,7 @@ def pixel_grid(h: int, w: int, device=None, dtype=None) -> tuple[Tensor, Tensor]
     return xs, ys
 
 
+@float32_op
 def backward_warp(img: Tensor, flow: Tensor, return_mask: bool = False):
     """Gather: ``out(p) = img(p + flow(p))``, bilinear, zeros outside the image.
 
@@ -163,6 +166,7 @@ def grid_offset(scale: float, align: str) -> float:
     raise ValueError(f"grid alignment must be 'center' or 'corner', got {align!r}")
 
 
+@float32_op
 def spmc_warp(img: Tensor, flow: Tensor, scale: float, return_weights: bool = False,
               offset: float = 0.0):
     """Sub-pixel motion compensation: forward-warp and upscale in one splat.

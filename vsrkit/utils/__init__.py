@@ -1,1 +1,2 @@
-"""Small shared helpers: safe checkpoints (weights-only loading, atomic saves, the mmengine patches)."""
+"""Small shared helpers: safe checkpoints (weights-only loading, atomic saves, the mmengine patches);
+``torch.compile`` with a fallback."""

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from vsrkit.ops import backward_warp
+from vsrkit.ops.precision import to_float32
 from vsrkit.registry import MODELS, ConfigError
 
 
@@ -135,8 +136,9 @@ class VESPCNMotion(nn.Module):
             pad = (0, pad_w, 0, pad_h)
             frame_i = F.pad(frame_i, pad, mode='replicate')
             frame_0 = F.pad(frame_0, pad, mode='replicate')
-        coarse = F.pixel_shuffle(self.coarse(torch.cat((frame_i, frame_0), 1)), 4)
+        # Under autocast the convs give half-precision flows; positions need float32.
+        coarse = to_float32(F.pixel_shuffle(self.coarse(torch.cat((frame_i, frame_0), 1)), 4))
         warped = backward_warp(frame_0, coarse)
         fine_in = torch.cat((frame_i, frame_0, coarse, warped), 1)
-        fine = F.pixel_shuffle(self.fine(fine_in), 2)
+        fine = to_float32(F.pixel_shuffle(self.fine(fine_in), 2))
         return (coarse + fine)[..., :h, :w]

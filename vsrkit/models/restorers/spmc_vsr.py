@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from vsrkit.ops import bicubic_upsample
-from vsrkit.registry import MODELS, ConfigError
+from vsrkit.registry import MODELS, ConfigError, accepted_args
 
 from .base import BaseVSR, build_part, compensated_extra
 
@@ -69,6 +69,9 @@ class SPMCVSR(BaseVSR):
         self.compensation = build_part(name, 'compensation', compensation, scale=self.scale)
         self.fusion = build_part(name, 'fusion', fusion, out_channels=in_channels,
                                  in_channels=in_channels + compensated_extra(self.compensation))
+        # Inference uses the last time step only; a fusion net that can skip decoding the
+        # others says so with a ``last_only`` argument.
+        self._fusion_last_only = 'last_only' in (accepted_args(self.fusion.forward) or ())
         self.warp_loss = build_part(name, 'warp_loss', warp_loss)
         self.tv_loss = build_part(name, 'tv_loss', tv_loss)
         self.sr_loss = build_part(name, 'sr_loss', sr_loss)
@@ -113,8 +116,10 @@ class SPMCVSR(BaseVSR):
         self._check_inputs(inputs)
         return self._estimate(inputs)[0]
 
-    def _fuse(self, inputs: Tensor, flows: Tensor) -> Tensor:
-        """Compensate every frame and fuse: (B, T, C, h, w) -> (B, T, C, s*h, s*w)."""
+    def _fuse(self, inputs: Tensor, flows: Tensor, last_only: bool = False) -> Tensor:
+        """Compensate every frame and fuse: (B, T, C, h, w) -> (B, T, C, s*h, s*w), or
+        (B, 1, C, s*h, s*w) with ``last_only`` (a fusion that can skip the earlier outputs
+        is asked to; the result is the same)."""
         b, t, c, h, w = inputs.shape
         hr_shape = (b * t, c + compensated_extra(self.compensation), h * self.scale, w * self.scale)
         hr = self.compensation(inputs.flatten(0, 1), flows.flatten(0, 1))
@@ -122,14 +127,18 @@ class SPMCVSR(BaseVSR):
             raise ConfigError(f'{type(self.compensation).__name__} returned {tuple(hr.shape)}, expected '
                               f'{hr_shape}: does its scale match the model scale {self.scale}?')
         ref_up = bicubic_upsample(inputs[:, t // 2], self.scale)
-        return self.fusion(hr.view(b, t, *hr_shape[1:]), ref_up)
+        hr = hr.view(b, t, *hr_shape[1:])
+        if last_only and self._fusion_last_only:
+            return self.fusion(hr, ref_up, last_only=True)
+        out = self.fusion(hr, ref_up)
+        return out[:, -1:] if last_only else out
 
     def forward(self, inputs: Tensor, data_samples=None, mode: str = 'tensor'):
         self._check_mode(mode)
         self._check_inputs(inputs)
         if mode != 'loss':
             flows = self._estimate(inputs)[0]
-            sr = self._fuse(inputs, flows)[:, -1]
+            sr = self._fuse(inputs, flows, last_only=True)[:, -1]
             return sr if mode == 'tensor' else self._pack(sr, data_samples, flows)
 
         weights = self.loss_weights
