@@ -3,7 +3,7 @@ and importing an earlier revision beside the current code."""
 import torch
 
 from tools.benchmarks import bench_model
-from tools.benchmarks.before import import_revision
+from vsrkit.utils.revision import import_revision
 
 
 def _conv(n, cin, cout, k, h, w):

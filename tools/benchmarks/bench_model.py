@@ -21,7 +21,7 @@ model's share of the peak compares runs made under the same background load.
 ``infer``: one SR output frame (``mode='tensor'``, batch 1, 3 LR frames of the given size, Y, x4)
 of the paper-width model (configs/_base_/models/spmc.py) or the demo model
 (configs/spmc/spmc_x4_demo.py), without gradients. The current code and the ``--before``
-revision's (imported beside it, ``tools/benchmarks/before.py``; same weights) run round-robin,
+revision's (imported beside it, ``vsrkit/utils/revision.py``; same weights) run round-robin,
 ``--reps`` rounds after a warm-up, minimum time of each. FLOPs (``torch.utils.flop_counter``,
 convolutions and matmuls, 2 per MAC) are counted twice: "as today" = the before revision's
 forward (every time step decoded) and "run" = what the current code computes, counted as direct
@@ -59,16 +59,10 @@ import time
 import torch
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:  # run as a script: the sibling module tools/benchmarks/before.py
-    sys.path.insert(0, ROOT)
+from vsrkit.cli import keep_freed_memory
+from vsrkit.utils.revision import ROOT, SPEED_BASELINE_REV, import_revision
 
-from tools.benchmarks.before import import_revision  # noqa: E402
-from vsrkit.cli import keep_freed_memory  # noqa: E402
-
-# "Before" in docs/BENCHMARKS.md: main with the model as the speed work found it (the last main
-# merged into the speed branch: the same model, leaky-ReLU motion included, none of the speed work).
-BEFORE_REV = '7a1864c'
+BEFORE_REV = SPEED_BASELINE_REV
 CONFIGS = {'default': 'configs/_base_/models/spmc.py', 'demo': 'configs/spmc/spmc_x4_demo.py'}
 
 
@@ -122,7 +116,7 @@ def model_config(kind: str):
 
 
 def build_model(kind: str, package=None):
-    """The ``kind`` model of the current code, or of an imported ``package`` (see before.py)."""
+    """The ``kind`` model of the current code, or of an imported ``package`` (see vsrkit/utils/revision.py)."""
     if package is None:
         from vsrkit.registry import MODELS
     else:

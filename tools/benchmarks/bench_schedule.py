@@ -20,11 +20,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from tools.benchmarks.bench_model import BEFORE_REV  # noqa: E402
+from vsrkit.utils.revision import ROOT
+from vsrkit.utils.revision import SPEED_BASELINE_REV as BEFORE_REV
 
 CONFIGS = {'spmc': 'configs/spmc/spmc_x4_demo.py', 'single_frame': 'configs/spmc/single_frame_x4_demo.py'}
 
@@ -44,7 +41,7 @@ def train(config: str, factor: float, before: str | None) -> None:
     else:
         import importlib
 
-        from tools.benchmarks.before import import_revision
+        from vsrkit.utils.revision import import_revision
         old = import_revision(before)
         configure_run = importlib.import_module(old.__name__ + '.engine.runner_utils').configure_run
         patch_mmengine = importlib.import_module(old.__name__ + '.utils.checkpoint').patch_mmengine
