@@ -14,7 +14,8 @@ A=configs/ablations
 S=configs/spmc
 mkdir -p "$OUT"
 queue="$OUT/queue.txt"
-# Most important first: the seed comparison, then the ablations. Seed 0 of SPMC and the
+# Most important first: the seed comparison, then the ablations (longest first, so that two
+# workers end together). Seed 0 of SPMC and the
 # single-frame model is also what the README demo (tools/demo.py) trains, so it comes last.
 cat > "$queue" <<JOBS
 $S/spmc_x4_demo.py 1
@@ -22,12 +23,12 @@ $S/spmc_x4_demo.py 2
 $S/single_frame_x4_demo.py 1
 $S/single_frame_x4_demo.py 2
 $S/bicubic_x4_demo.py 0
+$A/spmc_x4_demo_7f.py 0
+$A/spmc_x4_demo_5f.py 0
+$A/spmc_x4_demo_nolstm.py 0
+$A/spmc_x4_demo_cvflow.py 0
 $A/spmc_x4_demo_warpresize.py 0
 $A/spmc_x4_demo_zeroflow.py 0
-$A/spmc_x4_demo_cvflow.py 0
-$A/spmc_x4_demo_nolstm.py 0
-$A/spmc_x4_demo_5f.py 0
-$A/spmc_x4_demo_7f.py 0
 $S/spmc_x4_demo.py 0
 $S/single_frame_x4_demo.py 0
 JOBS
