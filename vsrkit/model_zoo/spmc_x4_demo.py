@@ -1,7 +1,7 @@
 # Model-only config of the zoo model spmc_x4_demo, exported by tools/export_model.py
-# from /work/exp/runs/e4_spmc/e4_spmc.py.
+# from /work/main/configs/spmc/spmc_x4_demo.py.
 model = dict(
-    compensation=dict(align='center', type='SPMC'),
+    compensation=dict(align='center', type='SPMC', with_weights=True),
     data_preprocessor=dict(shift=-0.5, type='VSRDataPreprocessor'),
     fusion=dict(
         dec_channels=(
