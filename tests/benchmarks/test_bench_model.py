@@ -14,7 +14,8 @@ def _conv(n, cin, cout, k, h, w):
 def demo_flops(h, w, t=3, last_only=True):
     """FLOPs of the demo model (configs/spmc/spmc_x4_demo.py) for one output frame, from the
     architecture: VESPCN on the T-1 frame pairs, the fusion encoder on T frames, the ConvLSTM
-    (the zero-state step over x alone), the decoder on 1 step (inference) or T."""
+    (the zero-state step over x alone), the decoder on 1 step (inference) or T. The encoder
+    sees 2 channels per frame: Y and the SPMC splat's weight map (``with_weights=True``)."""
     p = t - 1
     motion = (_conv(p, 2, 24, 5, h // 2, w // 2) + _conv(p, 24, 24, 3, h // 2, w // 2)
               + _conv(p, 24, 24, 5, h // 4, w // 4) + _conv(p, 24, 24, 3, h // 4, w // 4)
@@ -22,7 +23,7 @@ def demo_flops(h, w, t=3, last_only=True):
               + _conv(p, 5, 24, 5, h // 2, w // 2) + 3 * _conv(p, 24, 24, 3, h // 2, w // 2)
               + _conv(p, 24, 8, 3, h // 2, w // 2))
     H, W = 4 * h, 4 * w
-    enc = (_conv(t, 1, 8, 5, H, W) + _conv(t, 8, 16, 3, H // 2, W // 2)
+    enc = (_conv(t, 2, 8, 5, H, W) + _conv(t, 8, 16, 3, H // 2, W // 2)
            + _conv(t, 16, 16, 3, H // 2, W // 2) + _conv(t, 16, 32, 3, H // 4, W // 4))
     lstm = _conv(1, 32, 128, 3, H // 4, W // 4) + (t - 1) * _conv(1, 64, 128, 3, H // 4, W // 4)
     d = 1 if last_only else t

@@ -45,12 +45,15 @@ def test_interrupted_inference_leaves_no_output_and_a_rerun_works(tmp_path, carp
         cmd = [*INFER, str(cfg), 'none', clip, str(folder / 'out.mp4'), '--threads', '1']
         runs[sig] = (folder, subprocess.Popen(cmd, env=child_env(), stdout=subprocess.PIPE,
                                               stderr=subprocess.PIPE, text=True))
-    t0 = time.time()  # signal all three once each is writing frames
-    while not all(_temps(folder) or proc.poll() is not None for folder, proc in runs.values()):
-        assert time.time() - t0 < 120, 'no run started writing within 120 s'
-        time.sleep(0.05)
-    time.sleep(1.0)
+    # Signal each run soon after it starts writing frames: its 160 frames take far longer than
+    # that, however fast the machine (waiting for all three first let a quick one finish).
     for sig, (folder, proc) in runs.items():
+        t0 = time.time()
+        while not _temps(folder):
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            assert time.time() - t0 < 120, f'{sig.name}: no output started within 120 s'
+            time.sleep(0.05)
+        time.sleep(0.5)
         assert proc.poll() is None, proc.communicate()[1][-2000:]
         proc.send_signal(sig)
     # SIGTERM unwinds like Ctrl-C (exit 130, the temporary removed); kill -9 runs nothing
