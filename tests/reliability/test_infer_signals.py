@@ -27,6 +27,12 @@ SLOW_MODEL = ("model = dict(type='SPMCVSR', scale=4, num_frames=3, in_channels=1
               " lstm_channels=16, dec_channels=(16, 16, 16, 8, 8)))\n")
 
 
+def _default_sigint():
+    # A test run started in the background by a non-interactive shell inherits SIGINT ignored,
+    # and Python then keeps ignoring it: give the child the interactive default (Ctrl-C).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _temps(folder, stem='out'):
     return glob.glob(os.path.join(folder, f'.{stem}*.partial*'))
 
@@ -44,7 +50,8 @@ def test_interrupted_inference_leaves_no_output_and_a_rerun_works(tmp_path, carp
         folder.mkdir()
         cmd = [*INFER, str(cfg), 'none', clip, str(folder / 'out.mp4'), '--threads', '1']
         runs[sig] = (folder, subprocess.Popen(cmd, env=child_env(), stdout=subprocess.PIPE,
-                                              stderr=subprocess.PIPE, text=True))
+                                              stderr=subprocess.PIPE, text=True,
+                                              preexec_fn=_default_sigint))
     # Signal each run soon after it starts writing frames: its 160 frames take far longer than
     # that, however fast the machine (waiting for all three first let a quick one finish).
     for sig, (folder, proc) in runs.items():
