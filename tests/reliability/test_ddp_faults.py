@@ -144,6 +144,7 @@ def test_kill9_of_one_rank_stops_the_run_then_resume_is_exact(ddp_config, uninte
 
 PEERS = r'''
 import datetime, sys, time, torch, torch.distributed as dist
+from vsrkit.cli import close_process_group
 from vsrkit.engine.runner_utils import peer_failures_as_errors
 from vsrkit.errors import DistributedError
 dist.init_process_group('gloo')
@@ -157,6 +158,7 @@ try:
             time.sleep(0.01)
 except DistributedError as err:
     print(f'error: {err}', flush=True)
+    close_process_group()  # as every vsrkit tool does on exit: gloo's threads joined, no abort
     sys.exit(2)
 '''
 
