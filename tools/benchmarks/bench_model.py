@@ -71,13 +71,12 @@ def sync(device: str) -> None:
         torch.cuda.synchronize(device)
 
 
-def min_times(fns: dict, reps: int, device: str = 'cpu', cpu: dict | None = None) -> dict:
-    """Minimum wall time of each callable over ``reps`` round-robin rounds after a warm-up
-    round: all of them see the same background load; the least-disturbed run is the best
-    estimate of each one's own cost. ``cpu``, if given, receives the minimum process CPU time
-    of each (all threads; on one thread the figure preemption by other processes cannot
-    inflate)."""
-    best: dict = {}
+def round_robin_times(fns: dict, reps: int, device: str = 'cpu', cpu: dict | None = None) -> dict:
+    """Wall time of each callable in each of ``reps`` round-robin rounds after a warm-up round
+    (all of them see the same background load). ``cpu``, if given, receives the minimum process
+    CPU time of each (all threads; on one thread the figure preemption by other processes
+    cannot inflate)."""
+    rounds: dict = {name: [] for name in fns}
     for r in range(reps + 1):
         for name, fn in fns.items():
             sync(device)
@@ -85,10 +84,16 @@ def min_times(fns: dict, reps: int, device: str = 'cpu', cpu: dict | None = None
             fn()
             sync(device)
             if r:
-                best[name] = min(best.get(name, float('inf')), time.perf_counter() - t0)
+                rounds[name].append(time.perf_counter() - t0)
                 if cpu is not None:
                     cpu[name] = min(cpu.get(name, float('inf')), time.process_time() - c0)
-    return best
+    return rounds
+
+
+def min_times(fns: dict, reps: int, device: str = 'cpu', cpu: dict | None = None) -> dict:
+    """Minimum wall time of each callable over :func:`round_robin_times`: the least-disturbed
+    run is the best estimate of each one's own cost."""
+    return {name: min(v) for name, v in round_robin_times(fns, reps, device, cpu).items()}
 
 
 def rss_mb() -> float:
@@ -253,7 +258,10 @@ def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
     cfg = Config.fromfile(config)
     trainable, weights = stage_setup(cfg, stage)
     loader = cfg.train_dataloader
-    crop = next(t['gt_patch_size'] for t in loader.dataset.pipeline if t['type'] == 'PairedRandomCrop')
+    # the real windows' crop (a MixDataset's parts: the demo mixes real and synthetic windows)
+    parts = loader.dataset.get('datasets', [loader.dataset])
+    crop = next(t['gt_patch_size'] for d in parts for t in d.get('pipeline', [])
+                if t['type'] == 'PairedRandomCrop')
     torch.manual_seed(0)
     new = MODELS.build(cfg.model).to(device)
     torch.nn.init.normal_(new.fusion.out.weight, std=0.05)
@@ -296,17 +304,8 @@ def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
         steps[name] = step
     diff = (max((a - b).abs().max().item() for a, b in zip(grads['before'][1], grads['after'][1]))
             if 'before' in grads else float('nan'))
-    rounds: dict = {k: [] for k in steps}
     cpu: dict = {}
-    for r in range(reps + 1):
-        for k, fn in steps.items():
-            sync(device)
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            sync(device)
-            if r:
-                rounds[k].append(time.perf_counter() - t0)
-                cpu[k] = min(cpu.get(k, float('inf')), time.process_time() - c0)
+    rounds = round_robin_times(steps, reps, device, cpu)
     rec = dict(config=config, stage=stage, batch=b, crop=crop, threads=torch.get_num_threads(),
                device=device, amp=amp or 'fp32', max_grad_diff=diff,
                **{f'loss_{k}': v[0] for k, v in grads.items()})
