@@ -45,7 +45,7 @@ from vsrkit.engine.runner_utils import configure_run
 from vsrkit.errors import ConfigError
 from vsrkit.evaluation.functional import flow_epe
 from vsrkit.ops import backward_warp
-from vsrkit.registry import DATASETS
+from vsrkit.registry import DATASETS, MODELS
 
 from . import entry_point, load_checked_config
 
@@ -225,7 +225,6 @@ def evaluate_real_warp(model, dataset, steps=(1, 3)) -> dict | None:
     there no flow explains anything, and they would only dilute the comparison."""
     if not hasattr(model, 'forward_flows') or model.num_frames < 2:
         return None
-    from vsrkit.registry import MODELS
     k = model.num_frames // 2
     clips: dict = {}
     for i in range(len(dataset)):
