@@ -25,8 +25,12 @@ joint_iters = 1000
 # The paper's three stages (schedules/spmc_staged.py) plus flow supervision on the synthetic
 # windows (FlowEPELoss, 'flow'; zero on real windows, whose motion is unknown). The joint stage
 # keeps a small flow weight so that the SR loss cannot drag the flow back towards zero.
+# warp=30 in the motion stage: the real windows' photometric loss must outweigh the synthetic
+# flow loss, or the net fits smooth synthetic motion and explains real frames worse than
+# classical flow (real-clip warp error, motion stage alone: warp 1 -> 0.0095, 10 -> 0.0073,
+# 30 -> 0.0067, 100 -> 0.0066 with a worse synthetic EPE; OpenCV DIS 0.0065; docs/TRAINING.md).
 stage_plan = [
-    dict(name='motion', trainable=['motion'], loss_weights=dict(warp=1.0, tv=0.01, sr=0.0, flow=1.0)),
+    dict(name='motion', trainable=['motion'], loss_weights=dict(warp=30.0, tv=0.01, sr=0.0, flow=1.0)),
     dict(name='fusion', trainable=['fusion'], loss_weights=dict(warp=0.0, tv=0.0, sr=1.0, flow=0.0)),
     dict(name='joint', trainable=['motion', 'fusion'],
          loss_weights=dict(sr=1.0, warp=0.01, tv=0.0001, flow=0.1)),
