@@ -74,6 +74,34 @@ def test_test_tool_writes_the_metrics_of_the_checkpoint(trained, tmp_path, capsy
     assert 'PSNR' in capsys.readouterr().out
 
 
+def test_ablate_evaluates_a_checkpoint_without_training(trained, tmp_path, carphone_path, bgr_frames):
+    """``ablate.py --checkpoint``: the checkpoint's own figures (those the validation saw at
+    that iteration), no training, and the metrics an ablation row carries."""
+    import cv2
+    import numpy as np
+    from vsrkit.cli import ablate
+    cfg, work = trained
+    # the synthetic-motion EPE set needs frames of >= 256 px at x4: carphone tiled 2x2
+    clip = tmp_path / 'frames' / 'carphone'
+    clip.mkdir(parents=True)
+    for i, frame in enumerate(bgr_frames(carphone_path, 0, 2)):
+        cv2.imwrite(str(clip / f'{i:08d}.png'), np.tile(frame, (2, 2, 1)))
+    val = {r['step']: r for r in scalars(work) if 'PSNR' in r}
+    assert abs(val[2]['PSNR'] - val[4]['PSNR']) > 1e-3  # else the check below could not tell them apart
+    out = tmp_path / 'ablate'
+    assert ablate.main([cfg, '--checkpoint', os.path.join(work, 'iter_4.pth'), '--work-dir', str(out),
+                        '--epe-source', str(clip.parent), '--epe-backend', 'folder',
+                        '--epe-samples', '2']) == 0
+    (path,) = glob.glob(str(out / '*' / 'ablation.json'))
+    with open(path) as f:
+        r = json.load(f)
+    assert r['trained'] is False and r['train_seconds'] == 0 and r['checkpoint'].endswith('iter_4.pth')
+    assert r['metrics']['PSNR'] == pytest.approx(val[4]['PSNR'], abs=1e-3)
+    assert r['real_warp']['pairs'] > 0 and r['known_motion']['samples'] == 2
+    assert '| - (checkpoint) |' in (out / 'table.md').read_text()
+    assert ablate.main([cfg, cfg, '--checkpoint', os.path.join(work, 'iter_4.pth')]) == 2
+
+
 def test_resume_continues_in_the_stage_of_the_checkpoint(trained, tmp_path):
     cfg, work = trained
     resumed = str(tmp_path / 'resumed')

@@ -22,8 +22,18 @@ from vsrkit.cli.ablate import collect, make_table
 MODELS = (('spmc_x4_demo', 'SPMC'), ('single_frame_x4_demo', 'single-frame'))
 
 
+def motion_figures(record: dict) -> tuple:
+    """(synthetic EPE, real-clip warp error of the model's flow, of OpenCV DIS) of an ablate.py
+    record, None where it has none."""
+    km, rw = record.get('known_motion') or {}, record.get('real_warp') or {}
+    return km.get('epe'), rw.get('model'), rw.get('dis')
+
+
 def seed_rows(runs: str, demo: str) -> list[dict]:
-    """One row per (source, seed): {model: (real PSNR, real crop-4 PSNR, known-shift PSNR, EPE)}."""
+    """One row per (source, seed): {model: (real PSNR, real crop-4 PSNR, known-shift PSNR, EPE)}
+    and ``motion``: :func:`motion_figures` of the SPMC run. The README demo's run gets its
+    motion figures from ``<runs>/seed0/spmc_x4_demo/ablation.json`` when that is an evaluation
+    of its checkpoint (``tools/ablate.py --checkpoint``)."""
     rows = []
     for folder in sorted(glob.glob(osp.join(runs, 'seed*'))):
         seed = int(osp.basename(folder)[4:])
@@ -36,6 +46,8 @@ def seed_rows(runs: str, demo: str) -> list[dict]:
                 shift = r.get('test_sets', {}).get('known_shift', {})
                 row[label] = (r['metrics']['PSNR'], r['metrics'].get('crop4/PSNR'),
                               shift.get('PSNR'), shift.get('EPE'))
+                if label == 'SPMC':
+                    row['motion'] = motion_figures(r)
         if all(label in row for _, label in MODELS):
             rows.append(row)
     path = osp.join(demo, 'results.json')
@@ -46,6 +58,12 @@ def seed_rows(runs: str, demo: str) -> list[dict]:
         for key, label in (('spmc', 'SPMC'), ('single_frame', 'single-frame')):
             real, shift = res[key]['real'], res[key]['known_shift']
             row[label] = (real['PSNR'], real.get('crop4/PSNR'), shift['PSNR'], shift.get('EPE'))
+        evaluated = osp.join(runs, 'seed0', 'spmc_x4_demo', 'ablation.json')
+        if osp.isfile(evaluated):
+            with open(evaluated) as f:
+                r = json.load(f)
+            if r.get('checkpoint'):
+                row['motion'] = motion_figures(r)
         rows.append(row)
     return rows
 
@@ -56,13 +74,15 @@ def fmt(v, spec='.2f') -> str:
 
 def seed_table(rows: list[dict]) -> str:
     lines = ['| run | seed | SPMC PSNR-Y | single-frame PSNR-Y | gap | SPMC crop 4 | single-frame crop 4 '
-             '| SPMC known-shift | single-frame known-shift | known-shift gap | SPMC EPE known-shift |',
-             '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+             '| SPMC known-shift | single-frame known-shift | known-shift gap | SPMC EPE known-shift '
+             '| SPMC EPE synth. | real-clip warp error: SPMC flow / OpenCV DIS |',
+             '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for r in rows:
         a, b = r['SPMC'], r['single-frame']
+        epe, warp, dis = r.get('motion', (None, None, None))
         lines.append(f"| {r['source']} | {r['seed']} | {fmt(a[0])} | {fmt(b[0])} | {a[0] - b[0]:+.2f} "
                      f"| {fmt(a[1])} | {fmt(b[1])} | {fmt(a[2])} | {fmt(b[2])} | {a[2] - b[2]:+.2f} "
-                     f"| {fmt(a[3], '.3f')} |")
+                     f"| {fmt(a[3], '.3f')} | {fmt(epe, '.3f')} | {fmt(warp, '.5f')} / {fmt(dis, '.5f')} |")
     return '\n'.join(lines)
 
 
@@ -81,6 +101,14 @@ def seed_summary(rows: list[dict]) -> str:
                    f'± {statistics.stdev(single):.3f} dB (mean ± sample standard deviation): '
                    f'SPMC − single-frame = **{gap:+.3f} dB**, {verdict} than twice the larger '
                    f'seed-to-seed standard deviation ({2 * sd:.3f} dB).')
+    warps = [r['motion'] for r in rows if r.get('motion') and r['motion'][1] is not None]
+    if warps:
+        model, dis = [w[1] for w in warps], [w[2] for w in warps]
+        better = sum(m <= d for m, d in zip(model, dis))
+        out.append(f'- **Real-clip warp error** of the learned flow, {len(warps)} runs: '
+                   f'{min(model):.5f}-{max(model):.5f} (mean {statistics.mean(model):.5f}) against '
+                   f'OpenCV DIS {statistics.mean(dis):.5f}: {statistics.mean(model) / statistics.mean(dis) - 1:+.1%}; '
+                   f'{better} of {len(warps)} runs at or below DIS.')
     return '\n'.join(out)
 
 

@@ -4,6 +4,7 @@
     python tools/ablate.py configs/spmc/spmc_x4_demo.py configs/ablations/*.py \\
         [--iters-factor 0.25 | --iters N] [--seed 0] [--work-dir work_dirs/ablate] \\
         [--out work_dirs/ablate/table.md] [--skip-done] [--epe-samples 32]
+    python tools/ablate.py CONFIG --checkpoint CKPT --work-dir DIR   # evaluate trained weights
 
 For every config (files whose name starts with '_' are shared bases and are skipped):
 
@@ -13,7 +14,9 @@ For every config (files whose name starts with '_' are shared bases and are skip
    Validation during training and best-checkpoint tracking are switched off; one final
    checkpoint is kept. ``randomness.seed = --seed`` for every variant.
 2. Train (skipped for parameter-free models such as BicubicVSR, whose config may have no
-   training part at all).
+   training part at all, and with ``--checkpoint``: then the given weights are loaded and
+   evaluated instead, e.g. the README demo's run or a model-zoo export, so that they get the
+   same figures as the trained variants).
 3. Evaluate on the config's test set in one pass: the config's ``test_evaluator`` metrics
    (PSNR/SSIM on Y for the SR variants, EPE for the synthetic ME-only variants), wall time per
    output frame of the model's forward (batch 1, after one warm-up window), mean |flow| of the
@@ -68,6 +71,8 @@ def parse_args(argv=None):
                    help='GT frames for the synthetic known-motion EPE set')
     p.add_argument('--epe-backend', choices=['lmdb', 'folder'], default='lmdb')
     p.add_argument('--epe-samples', type=int, default=32)
+    p.add_argument('--checkpoint',
+                   help='evaluate these weights (a checkpoint of the one config given) instead of training')
     p.add_argument('--threads', type=int, default=1,
                    help='torch threads (1 by default: on a shared machine, oversubscribed threads spin)')
     return p.parse_args(argv)
@@ -266,14 +271,18 @@ def run_variant(path: str, args) -> dict:
     runner = Runner.from_cfg(cfg)
     model = unwrap(runner.model)
     params = sum(p.numel() for p in model.parameters())
-    trained = schedule['max_iters'] > 0 and any(p.requires_grad for p in model.parameters())
+    trained = (not args.checkpoint and schedule['max_iters'] > 0
+               and any(p.requires_grad for p in model.parameters()))
+    if args.checkpoint:
+        runner.load_checkpoint(args.checkpoint, map_location='cpu')
     t0 = time.time()
     if trained:  # parameter-free models (bicubic) have nothing to train
         runner.train()
-    train_s = time.time() - t0
+    train_s = time.time() - t0 if trained else 0.0
     model = unwrap(runner.model).eval()
     result = dict(variant=name, config=path, params=params, schedule=schedule, seed=args.seed,
                   train_seconds=train_s, trained=trained, sr=trains_sr(cfg),
+                  checkpoint=args.checkpoint,
                   train_losses=last_train_losses(runner) if trained else {})
     result.update(evaluate_test_set(runner, model))
     # The config's extra test sets (the demo's known_shift): metrics only.
@@ -312,7 +321,8 @@ def make_table(results: list[dict]) -> str:
             stages = '/'.join(str(s['begin']) for s in r['schedule']['stages'])
             flow = (f"{fmt(r.get('mean_flow_test'), '.3f')} / {fmt(km.get('mean_flow_synthetic'), '.3f')} "
                     f"({fmt(km.get('mean_flow_synthetic_gt'), '.3f')})") if km else '-'
-            iters = f"{r['schedule']['max_iters']} ({stages or '-'})" if r.get('trained', True) else '- (not trained)'
+            iters = (f"{r['schedule']['max_iters']} ({stages or '-'})" if r.get('trained', True)
+                     else '- (checkpoint)' if r.get('checkpoint') else '- (not trained)')
             lines.append(f"| {r['variant']} | {iters} "
                          f"| {fmt(m.get('PSNR'), '.2f')} | {fmt(m.get('SSIM'), '.4f')} "
                          f"| {fmt(crop, '.2f')} | {fmt(shift.get('PSNR'), '.2f')} "
@@ -346,6 +356,11 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     paths = [p for p in args.configs if not osp.basename(p).startswith('_')]
+    if args.checkpoint and len(paths) != 1:
+        raise ConfigError(f'--checkpoint {args.checkpoint}: give exactly one config (the one it was '
+                          f'trained from), got {len(paths)}')
+    if args.checkpoint and not osp.isfile(args.checkpoint):
+        raise ConfigError(f'--checkpoint {args.checkpoint}: file not found')
     for path in paths:  # every variant's config, before hours of training the first ones
         load_checked_config(path)
     os.makedirs(args.work_dir, exist_ok=True)
