@@ -17,6 +17,21 @@ def _conv(cin: int, cout: int, k: int, stride: int = 1) -> nn.Module:
     return nn.Sequential(nn.Conv2d(cin, cout, k, stride, padding=k // 2), nn.ReLU(inplace=True))
 
 
+class _ChannelsLastGradContiguous(torch.autograd.Function):
+    """``x.contiguous(memory_format=torch.channels_last)`` whose gradient goes back
+    NCHW-contiguous. The ConvLSTM runs NCHW (NNPACK) and the decoder NHWC: without this the
+    decoder's NHWC gradient would reach the LSTM's gate maths, whose elementwise kernels run
+    several times slower on operands of mixed layouts."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        return x.contiguous(memory_format=torch.channels_last)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return grad.contiguous()
+
+
 def _deconv(cin: int, cout: int) -> nn.Module:
     # 4x4 stride-2 transposed conv with padding 1 exactly doubles H and W.
     return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, padding=1), nn.ReLU(inplace=True))
@@ -168,14 +183,18 @@ class DetailFusionNet(nn.Module):
         one (B, ...)."""
         if not self.use_lstm:
             return self.temporal(e3[:, -1] if last_only else e3.flatten(0, 1))
-        if self.temporal.fast_conv and e3.device.type == 'cpu':
+        nchw_lstm = self.temporal.fast_conv and e3.device.type == 'cpu'
+        if nchw_lstm:
             e3 = e3.contiguous()  # NNPACK works in NCHW: convert once, not at every step
         state, steps = None, []
         for k in range(e3.shape[1]):
             out, state = self.temporal(e3[:, k], state)
             steps.append(out)
         g = steps[-1] if last_only else torch.stack(steps, 1).flatten(0, 1)  # batch-major like x
-        return g.contiguous(memory_format=torch.channels_last) if self.channels_last else g
+        if not self.channels_last:
+            return g
+        return _ChannelsLastGradContiguous.apply(g) if nchw_lstm else g.contiguous(
+            memory_format=torch.channels_last)
 
     def _decode(self, g: Tensor, e2: Tensor, e0: Tensor) -> Tensor:
         d = self.dec2(self.dec1(self.dec0(g)) + e2)
