@@ -5,5 +5,3 @@
 # protocol); tools/ablate.py reports the mean |flow| to show whether it does.
 _base_ = ['../spmc/spmc_x4_demo.py']
 custom_hooks = [dict(type='StageHook', stages=[dict(_base_.stage_plan[2], begin=0)])]
-# no motion stage, so no motion-stage lr step: constant lr, then the recipe's cosine
-param_scheduler = [_base_.param_scheduler[-1]]
