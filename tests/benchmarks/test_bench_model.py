@@ -61,3 +61,15 @@ def test_import_revision_gives_a_separate_working_package():
     assert import_revision('HEAD') is old  # imported once
     new = bench_model.build_model('demo')
     model.load_state_dict(new.state_dict())  # the same parameters
+
+
+def test_before_and_after_compute_the_same_function():
+    """The default "before" revision predates the motion net's input normalisation (a quality
+    change): the comparison switches it off in the current model, so that the outputs and the
+    gradients differ by float rounding only (they differed by ~5e-4 with it on)."""
+    r = bench_model.infer('demo', 12, 16, reps=1)
+    assert r['max_abs_diff'] < 1e-6
+    cfg = bench_model.model_config('demo')
+    assert bench_model.comparable(cfg, bench_model.BEFORE_REV).motion.normalize_window == 0
+    assert 'normalize_window' not in bench_model.comparable(cfg, bench_model.BEFORE_REV, old=True).motion
+    assert bench_model.comparable(cfg, 'HEAD') == cfg  # a revision that has it: unchanged

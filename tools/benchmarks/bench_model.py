@@ -45,8 +45,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import functools
 import importlib
+import inspect
 import json
 import os
 import resource
@@ -120,14 +122,34 @@ def model_config(kind: str):
     return Config.fromfile(os.path.join(ROOT, CONFIGS[kind])).model
 
 
-def build_model(kind: str, package=None):
-    """The ``kind`` model of the current code, or of an imported ``package`` (see vsrkit/utils/revision.py)."""
+def comparable(model_cfg, before: str | None, old: bool = False):
+    """``model_cfg`` for the current code (``old=False``) or the ``before`` revision, such that
+    both compute the same function: the old VESPCNMotion may predate the local contrast
+    normalisation of its input (a quality change, not a speed one), which the current model
+    then switches off (``normalize_window=0``), and the old one has no key for."""
+    if before is None or model_cfg.get('motion', {}).get('type') != 'VESPCNMotion':
+        return model_cfg
+    package = import_revision(before)
+    importlib.import_module(package.__name__ + '.models')
+    old_motion = package.registry.MODELS.get('VESPCNMotion')
+    if 'normalize_window' not in inspect.signature(old_motion.__init__).parameters:
+        model_cfg = copy.deepcopy(model_cfg)
+        if old:
+            model_cfg.motion.pop('normalize_window', None)
+        else:
+            model_cfg.motion['normalize_window'] = 0
+    return model_cfg
+
+
+def build_model(kind: str, package=None, before: str | None = None):
+    """The ``kind`` model of the current code, or of an imported ``package`` (see
+    vsrkit/utils/revision.py), made :func:`comparable` with revision ``before``."""
     if package is None:
         from vsrkit.registry import MODELS
     else:
         importlib.import_module(package.__name__ + '.models')
         MODELS = package.registry.MODELS
-    return MODELS.build(model_config(kind)).eval()
+    return MODELS.build(comparable(model_config(kind), before, old=package is not None)).eval()
 
 
 @contextlib.contextmanager
@@ -199,7 +221,7 @@ def infer(kind: str, h: int, w: int, reps: int, before: str | None = BEFORE_REV,
     torch.manual_seed(0)
     cuda = device.startswith('cuda')
     base_rss = rss_mb()
-    model = build_model(kind).to(device)
+    model = build_model(kind, before=before).to(device)
     # The output conv starts at zero (the untrained net returns bicubic): give it weights, so
     # that comparing outputs tests the whole net.
     torch.nn.init.normal_(model.fusion.out.weight, std=0.05)
@@ -227,7 +249,7 @@ def infer(kind: str, h: int, w: int, reps: int, before: str | None = BEFORE_REV,
         rec['compile_s'] = time.perf_counter() - t0
         fns['compiled'] = functools.partial(run, compiled)
     if before is not None:
-        old = build_model(kind, import_revision(before)).to(device)
+        old = build_model(kind, import_revision(before), before).to(device)
         old.load_state_dict(model.state_dict())
         rec['max_abs_diff'] = (run(old) - out).abs().max().item()
         rec['gflop_today'] = count_flops(old, x) / 1e9
@@ -263,13 +285,13 @@ def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
     crop = next(t['gt_patch_size'] for d in parts for t in d.get('pipeline', [])
                 if t['type'] == 'PairedRandomCrop')
     torch.manual_seed(0)
-    new = MODELS.build(cfg.model).to(device)
+    new = MODELS.build(comparable(cfg.model, before)).to(device)
     torch.nn.init.normal_(new.fusion.out.weight, std=0.05)
     models = [('after', new)]
     if before is not None:
         old_pkg = import_revision(before)
         importlib.import_module(old_pkg.__name__ + '.models')
-        old = old_pkg.registry.MODELS.build(cfg.model).to(device)
+        old = old_pkg.registry.MODELS.build(comparable(cfg.model, before, old=True)).to(device)
         old.load_state_dict(new.state_dict())
         models.insert(0, ('before', old))
     s, t, c = new.scale, new.num_frames, new.in_channels
