@@ -78,7 +78,8 @@ def _write_run(tmp_path):
             rec['loss_warp'] = 0.5 / 30  # not computed any more: mmengine repeats the last value
         lines.append(json.dumps(rec))
         if it % 30 == 0:
-            lines.append(json.dumps(dict(PSNR=25.0 + it / 30, SSIM=0.8, step=it)))
+            lines.append(json.dumps({'PSNR': 25.0 + it / 30, 'SSIM': 0.8, 'PSNR/clip': 20.0,
+                                     'crop4/PSNR': 24.0, 'crop4/SSIM': 0.7, 'step': it}))
     (run / 'vis_data' / 'scalars.json').write_text('\n'.join(lines) + '\n')
     log = ['2024/01/01 00:00:00 - mmengine - INFO - Iter(train) [{:>2}/60]  stage: {}  lr: 1e-4'
            .format(it, 'motion' if it <= 30 else 'fusion') for it in range(10, 61, 10)]

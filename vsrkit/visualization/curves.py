@@ -62,8 +62,9 @@ def load_scalars(path: str) -> tuple[dict[str, list], dict[str, list]]:
             else:
                 step = rec.get('step')
                 for k, v in rec.items():
-                    if k.split('/')[-1] in METRIC_KEYS and isinstance(v, (int, float)):
-                        val.setdefault(k.split('/')[-1], []).append((step, float(v)))
+                    # the mean over clips only: not 'PSNR/<clip>', nor the crop-4 'crop4/PSNR'
+                    if k in METRIC_KEYS and isinstance(v, (int, float)):
+                        val.setdefault(k, []).append((step, float(v)))
     if not train and not val:
         raise DataError(f'{path}: no losses or validation metrics found')
     return train, val
