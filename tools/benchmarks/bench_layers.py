@@ -21,8 +21,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
+from vsrkit.utils.revision import ROOT
+
+if ROOT not in sys.path:  # run as a script: its sibling tools/benchmarks/bench_model.py
+    sys.path.insert(0, ROOT)
+from tools.benchmarks.bench_model import training_crop  # noqa: E402
 
 
 def layer_shapes(config: str) -> list[tuple[str, nn.Module, tuple]]:
@@ -32,10 +35,8 @@ def layer_shapes(config: str) -> list[tuple[str, nn.Module, tuple]]:
     import vsrkit.models  # noqa: F401  (registers the models)
     cfg = Config.fromfile(config)
     model = MODELS.build(cfg.model)
-    parts = cfg.train_dataloader.dataset.get('datasets', [cfg.train_dataloader.dataset])
-    crop = next(t['gt_patch_size'] for d in parts for t in d.get('pipeline', [])
-                if t['type'] == 'PairedRandomCrop')
-    b, t, c, s = cfg.train_dataloader.batch_size, model.num_frames, model.in_channels, model.scale
+    crop = training_crop(cfg)
+    b, t, c = cfg.train_dataloader.batch_size, model.num_frames, model.in_channels
     seen: list = []
     hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: seen.append((name, mod, tuple(inp[0].shape))))
              for name, m in model.fusion.named_modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]

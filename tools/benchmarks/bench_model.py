@@ -271,6 +271,14 @@ def stage_setup(cfg, stage: str):
     return chosen[0]['trainable'], chosen[0]['loss_weights']
 
 
+def training_crop(cfg) -> int:
+    """GT crop size of the config's real training windows (a MixDataset's parts too: the demo
+    mixes real and synthetic windows)."""
+    dataset = cfg.train_dataloader.dataset
+    return next(t['gt_patch_size'] for d in dataset.get('datasets', [dataset])
+                for t in d.get('pipeline', []) if t['type'] == 'PairedRandomCrop')
+
+
 def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
                device: str = 'cpu', amp: str | None = None) -> dict:
     """One training iteration of the current and the ``before`` model, round-robin (with
@@ -280,10 +288,7 @@ def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
     cfg = Config.fromfile(config)
     trainable, weights = stage_setup(cfg, stage)
     loader = cfg.train_dataloader
-    # the real windows' crop (a MixDataset's parts: the demo mixes real and synthetic windows)
-    parts = loader.dataset.get('datasets', [loader.dataset])
-    crop = next(t['gt_patch_size'] for d in parts for t in d.get('pipeline', [])
-                if t['type'] == 'PairedRandomCrop')
+    crop = training_crop(cfg)
     torch.manual_seed(0)
     new = MODELS.build(comparable(cfg.model, before)).to(device)
     torch.nn.init.normal_(new.fusion.out.weight, std=0.05)

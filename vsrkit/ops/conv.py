@@ -130,15 +130,12 @@ class _OneChannelConv(torch.autograd.Function):
         # the bias gradient by a plain sum: oneDNN's, for one output channel, takes ~50x longer
         grad_b = grad.sum((0, 2, 3)) if need_b and ctx.has_bias else None
         grad_w = None
-        if need_w:
-            channels_last = x.is_contiguous(memory_format=torch.channels_last)
-            layout = torch.channels_last if channels_last else torch.contiguous_format
+        if need_w:  # (autograd gives the gradient the parameter's own layout when it stores it)
+            layout = (torch.channels_last if x.is_contiguous(memory_format=torch.channels_last)
+                      else torch.contiguous_format)
             mirrored = weight.transpose(0, 1).contiguous(memory_format=layout)  # (Cin, 1, k, k)
             grad_w = _conv_grads(x, grad.contiguous(memory_format=layout), mirrored, pad,
                                  (False, True, False))[1].flip(2, 3).transpose(0, 1)
-            grad_w = grad_w.contiguous(memory_format=torch.channels_last
-                                       if weight.is_contiguous(memory_format=torch.channels_last)
-                                       and not weight.is_contiguous() else torch.contiguous_format)
         return grad_x, grad_w, grad_b
 
 
