@@ -11,11 +11,12 @@ def _conv(n, cin, cout, k, h, w):
     return 2 * n * cout * h * w * cin * k * k
 
 
-def demo_flops(h, w, t=3, last_only=True):
+def demo_flop_parts(h, w, t=3, last_only=True):
     """FLOPs of the demo model (configs/spmc/spmc_x4_demo.py) for one output frame, from the
-    architecture: VESPCN on the T-1 frame pairs, the fusion encoder on T frames, the ConvLSTM
-    (the zero-state step over x alone), the decoder on 1 step (inference) or T. The encoder
-    sees 2 channels per frame: Y and the SPMC splat's weight map (``with_weights=True``)."""
+    architecture, by part: VESPCN on the T-1 frame pairs, the fusion encoder on T frames (enc0
+    apart), the ConvLSTM (the zero-state step over x alone), the decoder on 1 step (inference)
+    or T. The encoder sees 2 channels per frame: Y and the SPMC splat's weight map
+    (``with_weights=True``)."""
     p = t - 1
     motion = (_conv(p, 2, 24, 5, h // 2, w // 2) + _conv(p, 24, 24, 3, h // 2, w // 2)
               + _conv(p, 24, 24, 5, h // 4, w // 4) + _conv(p, 24, 24, 3, h // 4, w // 4)
@@ -23,7 +24,8 @@ def demo_flops(h, w, t=3, last_only=True):
               + _conv(p, 5, 24, 5, h // 2, w // 2) + 3 * _conv(p, 24, 24, 3, h // 2, w // 2)
               + _conv(p, 24, 8, 3, h // 2, w // 2))
     H, W = 4 * h, 4 * w
-    enc = (_conv(t, 2, 8, 5, H, W) + _conv(t, 8, 16, 3, H // 2, W // 2)
+    enc0 = _conv(t, 2, 8, 5, H, W)
+    enc = (_conv(t, 8, 16, 3, H // 2, W // 2)
            + _conv(t, 16, 16, 3, H // 2, W // 2) + _conv(t, 16, 32, 3, H // 4, W // 4))
     lstm = _conv(1, 32, 128, 3, H // 4, W // 4) + (t - 1) * _conv(1, 64, 128, 3, H // 4, W // 4)
     d = 1 if last_only else t
@@ -31,7 +33,11 @@ def demo_flops(h, w, t=3, last_only=True):
     dec = (_conv(d, 32, 32, 3, H // 4, W // 4) + 2 * d * (H // 4) * (W // 4) * 32 * 16 * 16
            + _conv(d, 16, 16, 3, H // 2, W // 2) + 2 * d * (H // 2) * (W // 2) * 16 * 8 * 16
            + _conv(d, 8, 8, 3, H, W) + _conv(d, 8, 1, 5, H, W))
-    return motion + enc + lstm + dec
+    return dict(motion=motion, enc0=enc0, enc=enc, lstm=lstm, dec=dec)
+
+
+def demo_flops(h, w, t=3, last_only=True):
+    return sum(demo_flop_parts(h, w, t, last_only).values())
 
 
 def test_flop_count_matches_the_architecture():
@@ -73,3 +79,26 @@ def test_before_and_after_compute_the_same_function():
     assert bench_model.comparable(cfg, bench_model.BEFORE_REV).motion.normalize_window == 0
     assert 'normalize_window' not in bench_model.comparable(cfg, bench_model.BEFORE_REV, old=True).motion
     assert bench_model.comparable(cfg, 'HEAD') == cfg  # a revision that has it: unchanged
+
+
+def test_training_flops_match_the_architecture():
+    """One fusion-stage iteration: the forward (every step decoded), then for the fusion net
+    (trainable) every kernel gradient and every input gradient but enc0's (its input, the
+    splat, needs none); the frozen motion net gets no backward."""
+    from mmengine.config import Config
+    from vsrkit.registry import MODELS
+    cfg = Config.fromfile('configs/spmc/spmc_x4_demo.py')
+    _, weights = bench_model.stage_setup(cfg, 'fusion')
+    model = MODELS.build(bench_model.comparable(cfg.model, None))
+    model.set_loss_weights(weights)
+    model.motion.requires_grad_(False)
+    b, h, w = 2, 8, 12
+    x = torch.rand(b, 3, 1, h, w) - 0.5
+    gt = torch.rand(b, 1, 4 * h, 4 * w) - 0.5
+    counted = bench_model.train_flops(model, x, gt)
+    p = demo_flop_parts(h, w, last_only=False)
+    fusion = p['enc0'] + p['enc'] + p['lstm'] + p['dec']
+    expected = b * (p['motion'] + fusion + fusion + (fusion - p['enc0']))
+    assert expected <= counted <= expected * 1.01  # (+ the bicubic upsampling's 1-D convs)
+    assert all(q.grad is None for q in model.parameters())  # left as it found them
+    assert model.fusion.fast_conv

@@ -33,8 +33,13 @@ before the old one is built (CPU: growth of the peak RSS; CUDA: ``max_memory_all
 ``train-step``: one training iteration (loss forward, backward, Adam step) of the config's model
 in one stage (its trainable parts and loss weights), batch and crop of its train pipeline,
 before and after round-robin: minimum and median of ``--reps`` (and the minimum process CPU
-time). Also checks that both give the same losses and gradients. ``--amp``: the forward under
-autocast (fp16 with a GradScaler), the current code only makes sense then (``--before none``).
+time). Also checks that both give the same losses and gradients, and counts the iteration's
+FLOPs (``train_flops``: direct convolutions, forward and the gradients autograd asks for) and
+the time they take at the conv peak measured right after. That peak is close to what the
+cores' FMA units can do, so the time at peak bounds any implementation of the same model and
+loss from below (up to algorithms that need fewer multiplications, such as NNPACK's for the
+ConvLSTM gates). ``--amp``: the forward under autocast (fp16 with a GradScaler), the current
+code only makes sense then (``--before none``).
 
 ``train``: ``--iters`` iterations of the config's real mmengine loop in one stage, with the data
 preprocessor, model forward, ``optim_wrapper.backward``, ``step`` and ``zero_grad`` timed in place;
@@ -279,6 +284,18 @@ def training_crop(cfg) -> int:
                 for t in d.get('pipeline', []) if t['type'] == 'PairedRandomCrop')
 
 
+def train_flops(model, x, gt) -> int:
+    """FLOPs of one training iteration (loss forward and backward) of ``model`` in its current
+    stage setup, every convolution counted as the direct one (``direct_convolutions``): forward,
+    plus each backward convolution's input and kernel gradients where autograd asks for them."""
+    from torch.utils.flop_counter import FlopCounterMode
+    with direct_convolutions(model), FlopCounterMode(display=False) as counter:
+        loss = sum(model(x, dict(gt=gt), mode='loss').values())
+        loss.backward()
+    model.zero_grad(set_to_none=True)
+    return counter.get_total_flops()
+
+
 def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
                device: str = 'cpu', amp: str | None = None) -> dict:
     """One training iteration of the current and the ``before`` model, round-robin (with
@@ -331,15 +348,20 @@ def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
         steps[name] = step
     diff = (max((a - b).abs().max().item() for a, b in zip(grads['before'][1], grads['after'][1]))
             if 'before' in grads else float('nan'))
+    gflop = train_flops(new, x, gt) / 1e9
     cpu: dict = {}
     rounds = round_robin_times(steps, reps, device, cpu)
     rec = dict(config=config, stage=stage, batch=b, crop=crop, threads=torch.get_num_threads(),
-               device=device, amp=amp or 'fp32', max_grad_diff=diff,
+               device=device, amp=amp or 'fp32', max_grad_diff=diff, gflop_iter=gflop,
                **{f'loss_{k}': v[0] for k, v in grads.items()})
     for k, v in rounds.items():
         rec[f'ms_{k}_min'] = min(v) * 1e3
         rec[f'ms_{k}_median'] = statistics.median(v) * 1e3
         rec[f'cpu_ms_{k}'] = cpu[k] * 1e3
+    # the peak right after the steps (same background load); an iteration can take no less
+    # than its direct-convolution FLOPs at this peak (NNPACK's gates need somewhat fewer)
+    rec.update(peak(device, {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp, torch.float32)))
+    rec['ms_at_conv_peak'] = gflop / rec['conv3x3_gflops'] * 1e3
     return rec
 
 
@@ -490,8 +512,9 @@ def main(argv=None) -> None:
                        '--before', str(before), '--device', args.device], args.threads)
         print(infer_row(r) + f'  <!-- load {load_average()} -->', flush=True)
     print('\n| config | stage | batch | threads | before ms/iter (min / median) '
-          '| after ms/iter (min / median) | speed-up (min) | max grad diff |')
-    print('|---|---|---|---|---|---|---|---|')
+          '| after ms/iter (min / median) | speed-up (min) | GFLOP/iter (direct) '
+          '| ms at conv peak | % of peak before / after | max grad diff |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|')
     for stage in ('fusion', 'joint'):
         for threads in (1, args.threads):
             r = run_child(['train-step', '--config', args.config, '--stage', stage,
@@ -500,7 +523,10 @@ def main(argv=None) -> None:
             print(f"| {os.path.basename(r['config'])} | {stage} | {r['batch']} | {threads} "
                   f"| {r['ms_before_min']:.0f} / {r['ms_before_median']:.0f} "
                   f"| {r['ms_after_min']:.0f} / {r['ms_after_median']:.0f} "
-                  f"| {r['ms_before_min'] / r['ms_after_min']:.2f}x | {r['max_grad_diff']:.1e} |"
+                  f"| {r['ms_before_min'] / r['ms_after_min']:.2f}x | {r['gflop_iter']:.2f} "
+                  f"| {r['ms_at_conv_peak']:.0f} "
+                  f"| {100 * r['ms_at_conv_peak'] / r['ms_before_min']:.0f}% / "
+                  f"{100 * r['ms_at_conv_peak'] / r['ms_after_min']:.0f}% | {r['max_grad_diff']:.1e} |"
                   f'  <!-- load {load_average()} -->', flush=True)
 
 
