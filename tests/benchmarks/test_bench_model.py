@@ -102,3 +102,32 @@ def test_training_flops_match_the_architecture():
     assert expected <= counted <= expected * 1.01  # (+ the bicubic upsampling's 1-D convs)
     assert all(q.grad is None for q in model.parameters())  # left as it found them
     assert model.fusion.fast_conv
+
+
+def test_rows_without_a_before_revision():
+    """``all --before none`` (e.g. on a GPU machine whose copy of the code has no git history):
+    the before columns read '-', the after columns are filled."""
+    r = bench_model.infer('demo', 8, 12, reps=1, before=None)
+    cells = bench_model.infer_row(r).strip('| ').split(' | ')
+    header = bench_model.INFER_HEADER.splitlines()[0].strip('| ').split(' | ')
+    assert len(cells) == len(header)
+    row = dict(zip(header, cells))
+    assert row['before ms'] == row['speed-up'] == row['max abs diff'] == '-'
+    assert float(row['after ms']) == round(r['ms_after'], 1) and row['after % of peak'].endswith('%')
+    t = bench_model.train_step('configs/spmc/spmc_x4_demo.py', 'fusion', reps=1, before=None)
+    cells = bench_model.train_row(t).strip('| ').split(' | ')
+    header = bench_model.TRAIN_HEADER.splitlines()[0].strip('| ').split(' | ')
+    row = dict(zip(header, cells))
+    assert len(cells) == len(header) and row['before ms/iter (min / median)'] == '-'
+    assert row['precision'] == 'fp32' and float(row['GFLOP/iter (direct)']) == round(t['gflop_iter'], 2)
+    assert t['ms_at_conv_peak'] < t['ms_after_min']  # nothing runs faster than the peak
+    pct = int(row['% of peak before / after'].split(' / ')[1].rstrip('%'))
+    assert pct == round(100 * t['ms_at_conv_peak'] / t['ms_after_min'])
+
+
+def test_an_unknown_before_revision_is_one_line_error(capsys):
+    import pytest
+    with pytest.raises(SystemExit) as err:
+        bench_model.main(['infer', '--before', 'no-such-rev', '--size', '8x8', '--threads', '1'])
+    assert str(err.value).startswith('bench_model.py: error: --before no-such-rev: cannot import')
+    assert '\n' not in str(err.value)

@@ -438,17 +438,46 @@ def load_average() -> str:
     return ' '.join(open('/proc/loadavg').read().split()[:3])
 
 
+def _pct(gflop: float, ms: float, peak_gflops: float) -> str:
+    return f'{100 * gflop / (ms / 1e3) / peak_gflops:.0f}%'
+
+
 def infer_row(r: dict) -> str:
-    """One markdown row: before and after, ms/frame and % of the conv peak (FLOPs as today)."""
-    pk = r['conv3x3_gflops']
-    today, run = r['gflop_today'], r['gflop_run']
-    cells = [r['model'], r['lr'], f"{r['params']:,}", f'{today:.1f}', f'{run:.1f}',
-             f"{r['ms_before']:.0f}", f"{100 * today / (r['ms_before'] / 1e3) / pk:.0f}%",
-             f"{r['ms_after']:.0f}", f"{100 * today / (r['ms_after'] / 1e3) / pk:.0f}%",
-             f"{r['ms_before'] / r['ms_after']:.2f}x",
+    """One markdown row: before and after, ms/frame and % of the conv peak (FLOPs as today;
+    without a before revision, as run, and '-' in the before columns)."""
+    pk, run = r['conv3x3_gflops'], r['gflop_run']
+    today = r.get('gflop_today', run)
+    before = 'ms_before' in r
+    cells = [r['model'], r['lr'], f"{r['params']:,}", f'{today:.1f}' if before else '-', f'{run:.1f}',
+             f"{r['ms_before']:.0f}" if before else '-', _pct(today, r['ms_before'], pk) if before else '-',
+             f"{r['ms_after']:.1f}", _pct(today, r['ms_after'], pk),
+             f"{r['ms_before'] / r['ms_after']:.2f}x" if before else '-',
              f"{r['ms_compiled']:.0f} ({r['compile_s']:.0f} s)" if 'ms_compiled' in r else '-',
-             f"{pk:.0f} / {r['matmul_gflops']:.0f}", f"{r['peak_mem_mb']:.0f}", f"{r['max_abs_diff']:.1e}"]
+             f"{pk:.0f} / {r['matmul_gflops']:.0f}", f"{r['peak_mem_mb']:.0f}",
+             f"{r['max_abs_diff']:.1e}" if before else '-']
     return '| ' + ' | '.join(cells) + ' |'
+
+
+def train_row(r: dict) -> str:
+    """One markdown row of ``train-step``: before and after ms/iteration, FLOPs, the time at the
+    conv peak and the share of it ('-' in the before columns without a before revision)."""
+    before = 'ms_before_min' in r
+    at_peak = r['ms_at_conv_peak']
+    cells = [os.path.basename(r['config']), r['stage'], r['amp'], str(r['batch']), str(r['threads']),
+             f"{r['ms_before_min']:.0f} / {r['ms_before_median']:.0f}" if before else '-',
+             f"{r['ms_after_min']:.1f} / {r['ms_after_median']:.1f}",
+             f"{r['ms_before_min'] / r['ms_after_min']:.2f}x" if before else '-',
+             f"{r['gflop_iter']:.2f}", f'{at_peak:.1f}',
+             (f"{100 * at_peak / r['ms_before_min']:.0f}% / " if before else '- / ')
+             + f"{100 * at_peak / r['ms_after_min']:.0f}%",
+             f"{r['max_grad_diff']:.1e}" if before else '-']
+    return '| ' + ' | '.join(cells) + ' |'
+
+
+TRAIN_HEADER = ('| config | stage | precision | batch | threads | before ms/iter (min / median) '
+                '| after ms/iter (min / median) | speed-up (min) | GFLOP/iter (direct) '
+                '| ms at conv peak | % of peak before / after | max grad diff |\n'
+                '|---|---|---|---|---|---|---|---|---|---|---|---|')
 
 
 INFER_HEADER = ('| model | LR in | params | GFLOP as today | GFLOP run | before ms | before % of peak '
@@ -482,6 +511,17 @@ def main(argv=None) -> None:
         keep_freed_memory()
     torch.set_num_threads(args.threads)
     before = None if args.before.lower() == 'none' else args.before
+    if before is not None and args.what in ('infer', 'train-step', 'all'):
+        try:
+            import_revision(before)
+        except (OSError, subprocess.CalledProcessError) as err:  # no git, or not this revision
+            detail = getattr(err, 'stderr', None) or ''
+            if isinstance(detail, bytes):
+                detail = detail.decode(errors='replace')
+            detail = detail.strip().splitlines()
+            raise SystemExit(f'bench_model.py: error: --before {before}: cannot import that '
+                             f'revision from this checkout ({detail[0] if detail else err}); '
+                             'use --before none to time the current code alone')
     if args.device.startswith('cuda'):
         if not torch.cuda.is_available():
             raise SystemExit('bench_model.py: error: --device cuda: no CUDA device here')
@@ -502,32 +542,25 @@ def main(argv=None) -> None:
         print(json.dumps(res) if args.json else '\n'.join(f'{k}: {v}' for k, v in res.items()))
         return
 
-    print(f'torch {torch.__version__}, device {args.device}, {args.threads} threads, fp32; '
-          f'before = {before}; load average {load_average()}', flush=True)
+    print(f'torch {torch.__version__}, device {args.device}, {args.threads} threads, '
+          f'{args.amp or "fp32"}; before = {before}; load average {load_average()}', flush=True)
     print('\n' + INFER_HEADER)
+    amp = ['--amp', args.amp] if args.amp else []
     cases = [('demo', '180x320', args.reps), ('demo', '360x640', args.reps),
              ('default', '180x320', 2), ('default', '360x640', 1)]
     for model, size, reps in cases:
         r = run_child(['infer', '--model', model, '--size', size, '--reps', str(reps),
-                       '--before', str(before), '--device', args.device], args.threads)
+                       '--before', str(before), '--device', args.device, *amp], args.threads)
         print(infer_row(r) + f'  <!-- load {load_average()} -->', flush=True)
-    print('\n| config | stage | batch | threads | before ms/iter (min / median) '
-          '| after ms/iter (min / median) | speed-up (min) | GFLOP/iter (direct) '
-          '| ms at conv peak | % of peak before / after | max grad diff |')
-    print('|---|---|---|---|---|---|---|---|---|---|---|')
+    print('\n' + TRAIN_HEADER)
+    # on a GPU the CPU thread count hardly matters: one row per stage
+    thread_counts = (1, args.threads) if args.device == 'cpu' else (args.threads,)
     for stage in ('fusion', 'joint'):
-        for threads in (1, args.threads):
+        for threads in thread_counts:
             r = run_child(['train-step', '--config', args.config, '--stage', stage,
                            '--reps', str(args.iters), '--before', str(before),
-                           '--device', args.device], threads)
-            print(f"| {os.path.basename(r['config'])} | {stage} | {r['batch']} | {threads} "
-                  f"| {r['ms_before_min']:.0f} / {r['ms_before_median']:.0f} "
-                  f"| {r['ms_after_min']:.0f} / {r['ms_after_median']:.0f} "
-                  f"| {r['ms_before_min'] / r['ms_after_min']:.2f}x | {r['gflop_iter']:.2f} "
-                  f"| {r['ms_at_conv_peak']:.0f} "
-                  f"| {100 * r['ms_at_conv_peak'] / r['ms_before_min']:.0f}% / "
-                  f"{100 * r['ms_at_conv_peak'] / r['ms_after_min']:.0f}% | {r['max_grad_diff']:.1e} |"
-                  f'  <!-- load {load_average()} -->', flush=True)
+                           '--device', args.device, *amp], threads)
+            print(train_row(r) + f'  <!-- load {load_average()} -->', flush=True)
 
 
 if __name__ == '__main__':
