@@ -10,7 +10,8 @@ and the real training loop split into data / forward / backward / optimizer / ov
         [--device cuda] [--amp bf16|fp16]
     python tools/benchmarks/bench_model.py train [--config configs/spmc/spmc_x4_demo.py]
         [--stage joint] [--iters 30]
-    python tools/benchmarks/bench_model.py all [--threads 2] [--device cuda]   # docs/BENCHMARKS.md
+    python tools/benchmarks/bench_model.py all [--threads 2] [--device cuda] [--amp bf16]
+        [--before none]                     # docs/BENCHMARKS.md; on a GPU: run_gpu_checks.sh
 
 ``peak``: the device's own throughput for the timed dtype: the best of a large matmul and a 3x3
 conv (64 -> 64 channels, NCHW or NHWC), GFLOP/s = counted FLOPs / minimum time of 5 runs. CPU:
