@@ -1,5 +1,6 @@
 """bench_model: FLOP counts against counts from the layer shapes, the before/after records,
 and importing an earlier revision beside the current code."""
+import pytest
 import torch
 
 from tools.benchmarks import bench_model
@@ -125,8 +126,7 @@ def test_rows_without_a_before_revision():
     assert pct == round(100 * t['ms_at_conv_peak'] / t['ms_after_min'])
 
 
-def test_an_unknown_before_revision_is_one_line_error(capsys):
-    import pytest
+def test_an_unknown_before_revision_is_one_line_error():
     with pytest.raises(SystemExit) as err:
         bench_model.main(['infer', '--before', 'no-such-rev', '--size', '8x8', '--threads', '1'])
     assert str(err.value).startswith('bench_model.py: error: --before no-such-rev: cannot import')

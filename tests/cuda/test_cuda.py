@@ -49,16 +49,16 @@ def _demo_model(stage='fusion'):
     from mmengine.config import Config
     from vsrkit.registry import MODELS
     cfg = Config.fromfile(CONFIG)
-    trainable, weights = bench_model.stage_setup(cfg, stage)
+    _, weights = bench_model.stage_setup(cfg, stage)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     torch.nn.init.normal_(model.fusion.out.weight, std=0.05)
     model.set_loss_weights(weights)
-    return model, trainable
+    return model
 
 
 def test_demo_model_forward_matches_the_cpu():
-    model, _ = _demo_model()
+    model = _demo_model()
     x = torch.rand(1, 3, 1, 36, 44) - 0.5
     with torch.no_grad():
         cpu = model.eval()(x, mode='tensor')
@@ -67,7 +67,7 @@ def test_demo_model_forward_matches_the_cpu():
 
 
 def test_bf16_training_step_is_close_to_fp32():
-    model, trainable = _demo_model('joint')
+    model = _demo_model('joint')
     model.cuda().train()
     x = torch.rand(2, 3, 1, 24, 24, device='cuda') - 0.5
     gt = torch.rand(2, 1, 96, 96, device='cuda') - 0.5

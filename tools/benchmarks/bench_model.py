@@ -216,10 +216,15 @@ def parts(kind: str, h: int, w: int, reps: int) -> dict:
                 gflop_run=count_flops(model, x) / 1e9, gflop_shareable=shareable / 1e9)
 
 
+def _amp_dtype(amp: str | None) -> torch.dtype:
+    """The dtype an ``--amp`` choice computes in (float32 without one)."""
+    return {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp, torch.float32)
+
+
 def _autocast(device: str, amp: str | None):
     if amp is None:
         return contextlib.nullcontext()
-    return torch.autocast(device.split(':')[0], dtype={'bf16': torch.bfloat16, 'fp16': torch.float16}[amp])
+    return torch.autocast(device.split(':')[0], dtype=_amp_dtype(amp))
 
 
 def infer(kind: str, h: int, w: int, reps: int, before: str | None = BEFORE_REV,
@@ -264,7 +269,7 @@ def infer(kind: str, h: int, w: int, reps: int, before: str | None = BEFORE_REV,
     times = min_times(fns, reps, device, cpu)
     rec.update({f'ms_{k}': v * 1e3 for k, v in times.items()})
     rec.update({f'cpu_ms_{k}': v * 1e3 for k, v in cpu.items()})
-    rec.update(peak(device, {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp, torch.float32)))
+    rec.update(peak(device, _amp_dtype(amp)))
     return rec
 
 
@@ -361,7 +366,7 @@ def train_step(config: str, stage: str, reps: int, before: str = BEFORE_REV,
         rec[f'cpu_ms_{k}'] = cpu[k] * 1e3
     # the peak right after the steps (same background load); an iteration can take no less
     # than its direct-convolution FLOPs at this peak (NNPACK's gates need somewhat fewer)
-    rec.update(peak(device, {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp, torch.float32)))
+    rec.update(peak(device, _amp_dtype(amp)))
     rec['ms_at_conv_peak'] = gflop / rec['conv3x3_gflops'] * 1e3
     return rec
 
